@@ -1,0 +1,32 @@
+# seedlock: a reproducible machine-learning benchmark. This file is the table of contents;
+# the rules live in rules/, their code in scripts/ and the seedlock package.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+# A --configfile replaces config.yaml instead of being merged into it, so a small config
+# cannot inherit datasets and models it does not list.
+if not workflow.configfiles:
+
+    configfile: "config.yaml"
+
+
+include: "rules/common.smk"
+
+
+# Stops the run with one line naming the key, before any job starts.
+experiment = validated_experiment()
+
+
+include: "rules/data.smk"
+include: "rules/train.smk"
+include: "rules/evaluate.smk"
+include: "rules/report.smk"
+
+
+rule all:
+    input:
+        rules.aggregate.output,
+        rules.figures.output,
+    default_target: True

@@ -1,0 +1,44 @@
+rule evaluate:
+    input:
+        table=rules.prepare_data.output.table,
+        indices=rules.split.output.indices,
+        model=rules.train.output.model,
+    output:
+        metrics="results/evaluate/{dataset}/{model}/rep{replicate}.json",
+        predictions="results/evaluate/{dataset}/{model}/rep{replicate}.predictions.csv",
+    params:
+        metrics=experiment["metrics"],
+        seed=seed_for("evaluate"),
+        threads=threads_for("evaluate"),
+    threads: threads_for("evaluate")
+    log:
+        "logs/evaluate/{dataset}/{model}/rep{replicate}.log",
+    benchmark:
+        "logs/benchmarks/evaluate/{dataset}/{model}/rep{replicate}.tsv"
+    conda:
+        "../envs/ml.yaml"
+    script:
+        "../scripts/evaluate.py"
+
+
+rule cross_validate:
+    input:
+        table=rules.prepare_data.output.table,
+        indices=rules.split.output.indices,
+    output:
+        folds="results/cross_validate/{dataset}/{model}/rep{replicate}.csv",
+    params:
+        spec=lambda wildcards: experiment["models"][wildcards.model],
+        cv=experiment["cross_validation"],
+        metrics=experiment["metrics"],
+        seed=seed_for("cross_validate"),
+        threads=threads_for("cross_validate"),
+    threads: threads_for("cross_validate")
+    log:
+        "logs/cross_validate/{dataset}/{model}/rep{replicate}.log",
+    benchmark:
+        "logs/benchmarks/cross_validate/{dataset}/{model}/rep{replicate}.tsv"
+    conda:
+        "../envs/ml.yaml"
+    script:
+        "../scripts/cross_validate.py"

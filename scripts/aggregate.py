@@ -1,0 +1,26 @@
+"""aggregate: every metric in one long table, and Table 1 (mean ± std across replicates)."""
+
+import sys
+from pathlib import Path
+
+# The workflow's own seedlock package, not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seedlock.runtime import start_job  # noqa: E402  (sets thread variables before numpy loads)
+
+
+def main(snakemake):
+    with start_job(snakemake) as job:
+        from seedlock.tables import long_metrics, table_one, table_one_markdown
+        from seedlock.writers import write_csv, write_text
+
+        long = long_metrics(job.input.metrics, job.input.folds)
+        table = table_one(long, job.params.metrics)
+        write_csv(job.output.long, long)
+        write_csv(job.output.table, table)
+        write_text(job.output.markdown, table_one_markdown(table, job.params.metrics))
+        job.log.info("%d metric values, %d table rows", len(long), len(table))
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (injected by Snakemake)

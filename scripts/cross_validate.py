@@ -1,0 +1,50 @@
+"""cross_validate: k-fold cross-validation of one model on one dataset for one replicate."""
+
+import sys
+from pathlib import Path
+
+# The workflow's own seedlock package, not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seedlock.runtime import start_job  # noqa: E402  (sets thread variables before numpy loads)
+
+
+def main(snakemake):
+    with start_job(snakemake) as job:
+        import json
+
+        import numpy as np
+        import pandas as pd
+
+        from seedlock.datasets import split_table
+        from seedlock.estimators import build_estimator
+        from seedlock.evaluation import cross_validate
+        from seedlock.writers import write_csv
+
+        features, labels = split_table(pd.read_csv(job.input.table))
+        cv = job.params.cv
+        if cv["data"] == "train":
+            with open(job.input.indices, encoding="utf-8") as handle:
+                rows = np.asarray(json.load(handle)["train"])
+        else:
+            rows = np.arange(len(labels))
+        estimator = build_estimator(job.params.spec, job.seed, job.threads)
+        folds = cross_validate(
+            estimator,
+            features,
+            labels,
+            rows,
+            cv,
+            job.params.metrics,
+            n_classes=int(labels.max()) + 1,
+            seed=job.seed,
+        )
+        folds.insert(0, "replicate", int(job.wildcards["replicate"]))
+        folds.insert(0, "model", job.wildcards["model"])
+        folds.insert(0, "dataset", job.wildcards["dataset"])
+        write_csv(job.output.folds, folds)
+        job.log.info("%d folds over %d rows", len(folds), len(rows))
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (injected by Snakemake)

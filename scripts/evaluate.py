@@ -1,0 +1,53 @@
+"""evaluate: metrics and per-sample predictions of one trained model on its held-out rows."""
+
+import sys
+from pathlib import Path
+
+# The workflow's own seedlock package, not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seedlock.runtime import start_job  # noqa: E402  (sets thread variables before numpy loads)
+
+
+def main(snakemake):
+    with start_job(snakemake) as job:
+        import json
+
+        import numpy as np
+        import pandas as pd
+
+        from seedlock.datasets import split_table
+        from seedlock.evaluation import class_scores, compute_metrics, prediction_table
+        from seedlock.writers import read_pickle, write_csv, write_json
+
+        features, labels = split_table(pd.read_csv(job.input.table))
+        n_classes = int(labels.max()) + 1
+        with open(job.input.indices, encoding="utf-8") as handle:
+            split = json.load(handle)
+        test_rows = np.asarray(split["test"])
+        estimator = read_pickle(job.input.model)
+        scores, is_probability = class_scores(estimator, features[test_rows], n_classes)
+        predicted = estimator.predict(features[test_rows])
+        values = compute_metrics(
+            job.params.metrics, labels[test_rows], predicted, scores, is_probability
+        )
+        write_csv(
+            job.output.predictions,
+            prediction_table(test_rows, labels[test_rows], predicted, scores),
+        )
+        write_json(
+            job.output.metrics,
+            {
+                **job.wildcards,
+                "replicate": int(job.wildcards["replicate"]),
+                "n_train": len(split["train"]),
+                "n_test": len(test_rows),
+                "scores_are_probabilities": is_probability,
+                "metrics": values,
+            },
+        )
+        job.log.info("metrics %s", values)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (injected by Snakemake)

@@ -1,0 +1,27 @@
+"""split: the held-out split of one dataset for one replicate."""
+
+import sys
+from pathlib import Path
+
+# The workflow's own seedlock package, not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seedlock.runtime import start_job  # noqa: E402  (sets thread variables before numpy loads)
+
+
+def main(snakemake):
+    with start_job(snakemake) as job:
+        import pandas as pd
+
+        from seedlock.datasets import TARGET
+        from seedlock.evaluation import holdout_split
+        from seedlock.writers import write_json
+
+        labels = pd.read_csv(job.input.table, usecols=[TARGET])[TARGET].to_numpy()
+        split = holdout_split(labels, job.params.test_size, job.params.stratify, job.seed)
+        write_json(job.output.indices, {**split, "seed": job.seed})
+        job.log.info("%d train, %d test rows", len(split["train"]), len(split["test"]))
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (injected by Snakemake)

@@ -1,0 +1,33 @@
+"""train: fit one model on the training part of one split and save it."""
+
+import sys
+from pathlib import Path
+
+# The workflow's own seedlock package, not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seedlock.runtime import start_job  # noqa: E402  (sets thread variables before numpy loads)
+
+
+def main(snakemake):
+    with start_job(snakemake) as job:
+        import json
+
+        import pandas as pd
+
+        from seedlock.datasets import split_table
+        from seedlock.estimators import build_estimator, single_threaded_for_prediction
+        from seedlock.writers import write_pickle
+
+        features, labels = split_table(pd.read_csv(job.input.table))
+        with open(job.input.indices, encoding="utf-8") as handle:
+            train_rows = json.load(handle)["train"]
+        estimator = build_estimator(job.params.spec, job.seed, job.threads)
+        job.log.info("fitting %s on %d rows", estimator, len(train_rows))
+        estimator.fit(features[train_rows], labels[train_rows])
+        single_threaded_for_prediction(estimator)
+        write_pickle(job.output.model, estimator)
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (injected by Snakemake)

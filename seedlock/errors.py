@@ -1,0 +1,19 @@
+"""Errors a user can cause. Each carries a one-line message naming the file, the key and the fix."""
+
+
+class SeedlockError(Exception):
+    """Base class: the CLI prints these without a traceback and exits 2."""
+
+
+class ConfigError(SeedlockError):
+    """The experiment configuration is invalid."""
+
+    def __init__(self, source: str, key: str, problem: str):
+        self.source = source
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{source}: {key}: {problem}")
+
+
+class DataError(SeedlockError):
+    """A dataset cannot be loaded or is not usable for classification."""

@@ -1,0 +1,110 @@
+"""Build scikit-learn estimators from their class path and hyperparameters in config."""
+
+import importlib
+from collections.abc import Mapping
+
+from seedlock.errors import ConfigError
+
+# Parameters that seedlock sets itself, so they cannot also come from config: a seed in params
+# would bypass seed derivation, and n_jobs must follow the rule's declared thread count.
+RESERVED_PARAMS = {
+    "random_state": "set seeds.root or seeds.explicit instead",
+    "n_jobs": "set threads for the rule instead",
+}
+
+
+def import_class(path: str) -> type:
+    """The class named by a dotted path such as ``sklearn.svm.SVC``."""
+    module_name, _, class_name = path.rpartition(".")
+    if not module_name:
+        raise ImportError(f"{path!r} is not a dotted path like sklearn.svm.SVC")
+    module = importlib.import_module(module_name)
+    try:
+        return getattr(module, class_name)
+    except AttributeError:
+        raise ImportError(f"module {module_name!r} has no attribute {class_name!r}") from None
+
+
+def _step_specs(model: Mapping) -> list[tuple[str, Mapping]]:
+    """(class path, params) of each pipeline step: the preprocessing steps, then the estimator."""
+    steps = []
+    for step in model.get("preprocessing", []):
+        if isinstance(step, str):
+            steps.append((step, {}))
+        else:
+            steps.append((step["estimator"], step.get("params", {})))
+    steps.append((model["estimator"], model.get("params", {})))
+    return steps
+
+
+def check_model_spec(source: str, key: str, model: Mapping) -> None:
+    """Raise ``ConfigError`` unless every class imports and every hyperparameter exists."""
+    from sklearn.base import is_classifier
+
+    specs = _step_specs(model)
+    for index, (class_path, params) in enumerate(specs):
+        is_final = index == len(specs) - 1
+        step_key = key if is_final else f"{key}.preprocessing[{index}]"
+        try:
+            cls = import_class(class_path)
+        except ImportError as error:
+            raise ConfigError(
+                source, f"{step_key}.estimator", f"cannot import {class_path!r}: {error}"
+            ) from None
+        if not hasattr(cls, "get_params"):
+            raise ConfigError(
+                source, f"{step_key}.estimator", f"{class_path} is not a scikit-learn estimator"
+            )
+        instance = cls()
+        if is_final and not is_classifier(instance):
+            raise ConfigError(source, f"{key}.estimator", f"{class_path} is not a classifier")
+        valid = instance.get_params(deep=False)
+        for name in params:
+            if name in RESERVED_PARAMS and name in valid:
+                raise ConfigError(
+                    source,
+                    f"{step_key}.params.{name}",
+                    f"seedlock sets {name} itself; {RESERVED_PARAMS[name]}",
+                )
+            if name not in valid:
+                raise ConfigError(
+                    source,
+                    f"{step_key}.params.{name}",
+                    f"not a parameter of {class_path}; valid: {', '.join(sorted(valid))}",
+                )
+
+
+def _with_sequences_as_tuples(params: Mapping) -> dict:
+    # YAML has no tuples; scikit-learn documents tuples for e.g. hidden_layer_sizes.
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+
+
+def build_estimator(model: Mapping, seed: int, threads: int):
+    """A fresh estimator (a Pipeline when preprocessing is declared) with every ``random_state``
+    set to ``seed`` and every ``n_jobs`` set to ``threads``."""
+    from sklearn.pipeline import Pipeline
+
+    steps = []
+    for index, (class_path, params) in enumerate(_step_specs(model)):
+        cls = import_class(class_path)
+        instance = cls(**_with_sequences_as_tuples(params))
+        reserved = {"random_state": seed, "n_jobs": threads}
+        valid = instance.get_params(deep=False)
+        instance.set_params(**{k: v for k, v in reserved.items() if k in valid})
+        steps.append((f"step{index}_{cls.__name__.lower()}", instance))
+    if len(steps) == 1:
+        return steps[0][1]
+    return Pipeline(steps)
+
+
+def single_threaded_for_prediction(estimator) -> None:
+    """Set every ``n_jobs`` in ``estimator`` to 1.
+
+    RandomForest ``predict_proba`` with ``n_jobs > 1`` sums tree outputs in thread completion order,
+    which changes the last bits from run to run. Fitting in parallel is deterministic; predicting
+    is not, so saved models predict single-threaded.
+    """
+    params = estimator.get_params(deep=True)
+    updates = {name: 1 for name in params if name == "n_jobs" or name.endswith("__n_jobs")}
+    if updates:
+        estimator.set_params(**updates)

@@ -1,0 +1,100 @@
+"""What every job does first: pin threads, seed the global generators, send stderr to the log.
+
+This module imports only the standard library at load time: the thread variables must be in the
+environment before numpy, OpenBLAS or OpenMP are loaded, because those read them once, at load.
+"""
+
+import contextlib
+import json
+import logging
+import os
+import random
+import sys
+
+# Constant for every job, set by the workflow (rules/common.smk) before any job starts.
+# PYTHONHASHSEED only takes effect when an interpreter starts, so it cannot be set from inside a job.
+FIXED_ENVIRONMENT = {
+    "PYTHONHASHSEED": "0",
+    # 2000-01-01T00:00:00Z: the date written into SVG and PDF metadata, instead of "now".
+    "SOURCE_DATE_EPOCH": "946684800",
+    "TZ": "UTC",
+    "LC_ALL": "C.UTF-8",
+}
+
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+)
+
+
+def job_environment(threads: int) -> dict[str, str]:
+    """Every environment variable that determinism depends on, for a job with ``threads`` threads."""
+    return {**FIXED_ENVIRONMENT, **{name: str(threads) for name in THREAD_VARIABLES}}
+
+
+class Job:
+    """The parts of Snakemake's ``snakemake`` object a step uses, plus its pinned settings."""
+
+    def __init__(self, snakemake):
+        self.input = snakemake.input
+        self.output = snakemake.output
+        self.params = snakemake.params
+        self.wildcards = dict(snakemake.wildcards.items())
+        self.rule = snakemake.rule
+        self.seed = int(snakemake.params.seed)
+        self.threads = int(snakemake.params.threads)
+        self.log = logging.getLogger(f"seedlock.{self.rule}")
+
+
+@contextlib.contextmanager
+def start_job(snakemake):
+    """Set up a job and yield a ``Job``; a failure is logged with its traceback, then re-raised."""
+    job = Job(snakemake)
+    with open(snakemake.log[0], "w", encoding="utf-8") as log_file:
+        # Send both Python's and C libraries' stderr to the rule's log.
+        sys.stderr.flush()
+        os.dup2(log_file.fileno(), 2)
+        sys.stderr = log_file
+        logging.basicConfig(
+            stream=log_file,
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            force=True,
+        )
+        logging.captureWarnings(True)
+        environment = job_environment(job.threads)
+        os.environ.update(environment)
+        _seed_global_generators(job.seed)
+        _pin_thread_pools(job.threads)
+        job.log.info(
+            "job %s %s seed=%d threads=%d environment=%s",
+            job.rule,
+            json.dumps(job.wildcards, sort_keys=True),
+            job.seed,
+            job.threads,
+            json.dumps({name: os.environ.get(name) for name in environment}, sort_keys=True),
+        )
+        try:
+            yield job
+        except Exception:
+            job.log.exception("job failed")
+            raise
+
+
+def _seed_global_generators(seed: int) -> None:
+    # Steps pass their seed explicitly everywhere; seeding the global generators is a guard
+    # against library code that draws from them unseeded.
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+
+
+def _pin_thread_pools(threads: int) -> None:
+    # The variables cover pools loaded from now on; this covers any loaded before them.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)
