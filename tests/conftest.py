@@ -1,0 +1,59 @@
+"""Shared test helpers: a temporary copy of the workflow, and Snakemake runs inside it."""
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
+
+# What a user's checkout holds that a run needs; results, logs and .snakemake are left behind.
+WORKFLOW_PARTS = ("Snakefile", "config.yaml", "rules", "scripts", "seedlock", "schemas", "envs",
+                  "profiles", "tests/config")
+
+
+def copy_workflow(destination: Path) -> Path:
+    """Copy the workflow's own files into ``destination`` (created), as a user checkout would be."""
+    destination.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for part in WORKFLOW_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, ignore=ignore)
+        else:
+            (destination / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+def run_snakemake(workdir: Path, *arguments: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run this interpreter's Snakemake in ``workdir``; output is captured for assertions."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEMAKE")}
+    completed = subprocess.run(
+        [sys.executable, "-m", "snakemake", *arguments],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=900,
+    )
+    if check and completed.returncode != 0:
+        pytest.fail(
+            f"snakemake {' '.join(arguments)} exited {completed.returncode}\n"
+            f"--- stderr ---\n{completed.stderr[-6000:]}"
+        )
+    return completed
+
+
+def tree_digests(root: Path) -> dict[str, str]:
+    """sha256 of every file under ``root``, by path relative to it."""
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }

@@ -1,0 +1,128 @@
+"""The whole workflow on the tiny config: outputs are complete and sane, and bit-for-bit stable
+across a fresh directory and a different number of cores."""
+
+import json
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import TINY_CONFIG, copy_workflow, run_snakemake, tree_digests
+
+pytestmark = pytest.mark.workflow
+
+DATASETS = ["iris", "wine"]
+MODELS = ["logistic_regression", "random_forest"]
+REPLICATES = [0, 1]
+FOLDS = 3
+
+
+def expected_outputs() -> list[str]:
+    paths = ["results/aggregate/metrics.csv", "results/aggregate/table1.csv",
+             "results/aggregate/table1.md"]
+    paths += [f"results/figures/{name}.{ext}" for name in ("metric_bars", "confusion_matrices")
+              for ext in ("png", "svg")]
+    for dataset in DATASETS:
+        paths += [f"results/prepare_data/{dataset}.csv", f"results/prepare_data/{dataset}.json"]
+        for replicate in REPLICATES:
+            paths.append(f"results/split/{dataset}/rep{replicate}.json")
+            for model in MODELS:
+                stem = f"{dataset}/{model}/rep{replicate}"
+                paths += [f"results/train/{stem}.pkl", f"results/evaluate/{stem}.json",
+                          f"results/evaluate/{stem}.predictions.csv",
+                          f"results/cross_validate/{stem}.csv"]
+    return sorted(paths)
+
+
+def run_tiny(workdir: Path, cores: int) -> Path:
+    copy_workflow(workdir)
+    run_snakemake(workdir, "--cores", str(cores), "--configfile", str(TINY_CONFIG.relative_to(
+        TINY_CONFIG.parents[2])))
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory) -> Path:
+    return run_tiny(tmp_path_factory.mktemp("first") / "workflow", cores=2)
+
+
+def test_every_expected_output_exists_and_nothing_else(first_run):
+    produced = sorted(str(p.relative_to(first_run)) for p in (first_run / "results").rglob("*")
+                      if p.is_file())
+    assert produced == expected_outputs()
+
+
+def test_metrics_are_sane(first_run):
+    for dataset in DATASETS:
+        for model in MODELS:
+            for replicate in REPLICATES:
+                stem = first_run / f"results/evaluate/{dataset}/{model}/rep{replicate}"
+                result = json.loads(stem.with_suffix(".json").read_text())
+                metrics = result["metrics"]
+                assert set(metrics) == {"accuracy", "balanced_accuracy", "f1_macro",
+                                        "roc_auc_ovr", "log_loss"}
+                assert 0.8 < metrics["accuracy"] <= 1.0, (dataset, model, metrics)
+                assert 0.8 < metrics["roc_auc_ovr"] <= 1.0
+                assert 0.0 <= metrics["log_loss"] < 1.0
+                predictions = pd.read_csv(f"{stem}.predictions.csv")
+                assert len(predictions) == result["n_test"]
+                scores = predictions.filter(like="score_")
+                assert (scores.sum(axis=1) - 1.0).abs().max() < 1e-9
+                assert (predictions.y_pred == predictions.y_true).mean() == pytest.approx(
+                    metrics["accuracy"])
+
+
+def test_iris_logistic_regression_beats_080(first_run):
+    table = pd.read_csv(first_run / "results/aggregate/table1.csv")
+    row = table[(table.dataset == "iris") & (table.model == "logistic_regression")].iloc[0]
+    assert row.holdout_accuracy_mean > 0.8
+    assert row.n_replicates == len(REPLICATES)
+    assert len(table) == len(DATASETS) * len(MODELS)
+
+
+def test_split_is_stratified_and_disjoint(first_run):
+    meta = json.loads((first_run / "results/prepare_data/iris.json").read_text())
+    assert meta["n_samples"] == 150 and meta["classes"] == ["setosa", "versicolor", "virginica"]
+    table = pd.read_csv(first_run / "results/prepare_data/iris.csv")
+    split = json.loads((first_run / "results/split/iris/rep0.json").read_text())
+    assert not set(split["train"]) & set(split["test"])
+    assert len(split["train"]) + len(split["test"]) == 150
+    test_counts = table.target.iloc[split["test"]].value_counts()
+    assert test_counts.max() - test_counts.min() <= 1
+
+
+def test_cross_validation_has_one_row_per_fold(first_run):
+    folds = pd.read_csv(first_run / "results/cross_validate/wine/random_forest/rep1.csv")
+    assert folds.fold.tolist() == list(range(FOLDS))
+    assert (folds.accuracy > 0.7).all()
+
+
+def test_figures_are_valid_png_and_svg(first_run):
+    for name in ("metric_bars", "confusion_matrices"):
+        png = (first_run / f"results/figures/{name}.png").read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
+        root = ElementTree.parse(first_run / f"results/figures/{name}.svg").getroot()
+        assert root.tag.endswith("svg")
+
+
+def test_every_job_logged_its_seed_and_environment(first_run):
+    log = (first_run / "logs/train/iris/random_forest/rep0.log").read_text()
+    assert "seed=" in log and '"PYTHONHASHSEED": "0"' in log and '"OMP_NUM_THREADS": "1"' in log
+
+
+def test_fresh_directory_gives_identical_bytes(first_run, tmp_path):
+    # A different, deeper path: nothing may depend on where the workflow lives.
+    second = run_tiny(tmp_path / "a" / "much" / "deeper" / "checkout", cores=2)
+    assert tree_digests(second / "results") == tree_digests(first_run / "results")
+
+
+def test_one_core_gives_identical_bytes(first_run, tmp_path):
+    single = run_tiny(tmp_path / "single", cores=1)
+    assert tree_digests(single / "results") == tree_digests(first_run / "results")
+
+
+def test_no_change_rerun_runs_nothing(first_run):
+    completed = run_snakemake(first_run, "--cores", "2", "--configfile",
+                              "tests/config/tiny.yaml", "--dry-run")
+    assert "Nothing to be done" in completed.stdout + completed.stderr
