@@ -26,7 +26,7 @@ include: "rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         rules.aggregate.output,
         rules.figures.output,
-    default_target: True

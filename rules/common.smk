@@ -23,8 +23,9 @@ wildcard_constraints:
 
 
 def config_source():
-    """How the config files are named in error messages."""
-    return ", ".join(str(path) for path in workflow.configfiles) or "config"
+    """How the config files are named in error messages: relative to the workflow folder."""
+    names = [os.path.relpath(path) for path in workflow.configfiles]
+    return ", ".join(names) or "config"
 
 
 def validated_experiment():
@@ -44,7 +45,9 @@ def dataset_files(wildcards):
 
 def seed_for(step):
     """A params function: the job's seed, from the root seed, the step and its wildcards."""
-    return lambda wildcards: job_seed(experiment["seeds"], step, dict(wildcards.items()))
+    return lambda wildcards: job_seed(
+        experiment["seeds"], step, dict(wildcards.items())
+    )
 
 
 def threads_for(step):

@@ -4,17 +4,17 @@ rule prepare_data:
     output:
         table="results/prepare_data/{dataset}.csv",
         meta="results/prepare_data/{dataset}.json",
-    params:
-        spec=lambda wildcards: experiment["datasets"][wildcards.dataset],
-        seed=seed_for("prepare_data"),
-        threads=threads_for("prepare_data"),
-    threads: threads_for("prepare_data")
     log:
         "logs/prepare_data/{dataset}.log",
     benchmark:
         "logs/benchmarks/prepare_data/{dataset}.tsv"
     conda:
         "../envs/ml.yaml"
+    threads: threads_for("prepare_data")
+    params:
+        spec=lambda wildcards: experiment["datasets"][wildcards.dataset],
+        seed=seed_for("prepare_data"),
+        threads=threads_for("prepare_data"),
     script:
         "../scripts/prepare_data.py"
 
@@ -24,17 +24,17 @@ rule split:
         table=rules.prepare_data.output.table,
     output:
         indices="results/split/{dataset}/rep{replicate}.json",
-    params:
-        test_size=experiment["split"]["test_size"],
-        stratify=experiment["split"]["stratify"],
-        seed=seed_for("split"),
-        threads=threads_for("split"),
-    threads: threads_for("split")
     log:
         "logs/split/{dataset}/rep{replicate}.log",
     benchmark:
         "logs/benchmarks/split/{dataset}/rep{replicate}.tsv"
     conda:
         "../envs/ml.yaml"
+    threads: threads_for("split")
+    params:
+        test_size=experiment["split"]["test_size"],
+        stratify=experiment["split"]["stratify"],
+        seed=seed_for("split"),
+        threads=threads_for("split"),
     script:
         "../scripts/split.py"

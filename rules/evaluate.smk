@@ -6,17 +6,17 @@ rule evaluate:
     output:
         metrics="results/evaluate/{dataset}/{model}/rep{replicate}.json",
         predictions="results/evaluate/{dataset}/{model}/rep{replicate}.predictions.csv",
-    params:
-        metrics=experiment["metrics"],
-        seed=seed_for("evaluate"),
-        threads=threads_for("evaluate"),
-    threads: threads_for("evaluate")
     log:
         "logs/evaluate/{dataset}/{model}/rep{replicate}.log",
     benchmark:
         "logs/benchmarks/evaluate/{dataset}/{model}/rep{replicate}.tsv"
     conda:
         "../envs/ml.yaml"
+    threads: threads_for("evaluate")
+    params:
+        metrics=experiment["metrics"],
+        seed=seed_for("evaluate"),
+        threads=threads_for("evaluate"),
     script:
         "../scripts/evaluate.py"
 
@@ -27,18 +27,18 @@ rule cross_validate:
         indices=rules.split.output.indices,
     output:
         folds="results/cross_validate/{dataset}/{model}/rep{replicate}.csv",
-    params:
-        spec=lambda wildcards: experiment["models"][wildcards.model],
-        cv=experiment["cross_validation"],
-        metrics=experiment["metrics"],
-        seed=seed_for("cross_validate"),
-        threads=threads_for("cross_validate"),
-    threads: threads_for("cross_validate")
     log:
         "logs/cross_validate/{dataset}/{model}/rep{replicate}.log",
     benchmark:
         "logs/benchmarks/cross_validate/{dataset}/{model}/rep{replicate}.tsv"
     conda:
         "../envs/ml.yaml"
+    threads: threads_for("cross_validate")
+    params:
+        spec=lambda wildcards: experiment["models"][wildcards.model],
+        cv=experiment["cross_validation"],
+        metrics=experiment["metrics"],
+        seed=seed_for("cross_validate"),
+        threads=threads_for("cross_validate"),
     script:
         "../scripts/cross_validate.py"

@@ -6,17 +6,17 @@ rule aggregate:
         long="results/aggregate/metrics.csv",
         table="results/aggregate/table1.csv",
         markdown="results/aggregate/table1.md",
-    params:
-        metrics=experiment["metrics"],
-        seed=seed_for("aggregate"),
-        threads=threads_for("aggregate"),
-    threads: threads_for("aggregate")
     log:
         "logs/aggregate/aggregate.log",
     benchmark:
         "logs/benchmarks/aggregate/aggregate.tsv"
     conda:
         "../envs/ml.yaml"
+    threads: threads_for("aggregate")
+    params:
+        metrics=experiment["metrics"],
+        seed=seed_for("aggregate"),
+        threads=threads_for("aggregate"),
     script:
         "../scripts/aggregate.py"
 
@@ -31,16 +31,16 @@ rule figures:
         bars_svg="results/figures/metric_bars.svg",
         confusion_png="results/figures/confusion_matrices.png",
         confusion_svg="results/figures/confusion_matrices.svg",
-    params:
-        metrics=experiment["metrics"],
-        seed=seed_for("figures"),
-        threads=threads_for("figures"),
-    threads: threads_for("figures")
     log:
         "logs/figures/figures.log",
     benchmark:
         "logs/benchmarks/figures/figures.tsv"
     conda:
         "../envs/ml.yaml"
+    threads: threads_for("figures")
+    params:
+        metrics=experiment["metrics"],
+        seed=seed_for("figures"),
+        threads=threads_for("figures"),
     script:
         "../scripts/figures.py"

@@ -4,16 +4,16 @@ rule train:
         indices=rules.split.output.indices,
     output:
         model="results/train/{dataset}/{model}/rep{replicate}.pkl",
-    params:
-        spec=lambda wildcards: experiment["models"][wildcards.model],
-        seed=seed_for("train"),
-        threads=threads_for("train"),
-    threads: threads_for("train")
     log:
         "logs/train/{dataset}/{model}/rep{replicate}.log",
     benchmark:
         "logs/benchmarks/train/{dataset}/{model}/rep{replicate}.tsv"
     conda:
         "../envs/ml.yaml"
+    threads: threads_for("train")
+    params:
+        spec=lambda wildcards: experiment["models"][wildcards.model],
+        seed=seed_for("train"),
+        threads=threads_for("train"),
     script:
         "../scripts/train.py"

@@ -6,7 +6,7 @@ from pathlib import Path
 # The workflow's own seedlock package, not an installed copy.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from seedlock.runtime import start_job  # noqa: E402  (sets thread variables before numpy loads)
+from seedlock.runtime import start_job
 
 
 def main(snakemake):

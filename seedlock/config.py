@@ -22,7 +22,7 @@ SKLEARN_DATASETS = ("breast_cancer", "digits", "iris", "wine")
 
 
 def _fill_defaults(validator_class):
-    """A validator class that also writes each missing property's schema default into the instance."""
+    """A validator class that also writes each missing property's default into the instance."""
     validate_properties = validator_class.VALIDATORS["properties"]
 
     def properties_with_defaults(validator, properties, instance, schema):
@@ -44,8 +44,11 @@ def load_schema(path: Path = SCHEMA_PATH) -> dict:
 
 
 def key_path(parts) -> str:
-    """``models.svc.params.C`` from jsonschema's path deque; ``(top level)`` when empty."""
-    return ".".join(str(part) for part in parts) or "(top level)"
+    """``models.svc.params.C`` or ``metrics[0]`` from a jsonschema path, or ``(top level)``."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text or "(top level)"
 
 
 def validate_config(config: Mapping, source: str, base_dir: Path) -> dict:

@@ -70,7 +70,8 @@ def check_model_spec(source: str, key: str, model: Mapping) -> None:
                 raise ConfigError(
                     source,
                     f"{step_key}.params.{name}",
-                    f"not a parameter of {class_path}; valid: {', '.join(sorted(valid))}",
+                    f"not a parameter of {class_path}; valid: "
+                    + ", ".join(sorted(set(valid) - set(RESERVED_PARAMS))),
                 )
 
 
@@ -81,16 +82,20 @@ def _with_sequences_as_tuples(params: Mapping) -> dict:
 
 def build_estimator(model: Mapping, seed: int, threads: int):
     """A fresh estimator (a Pipeline when preprocessing is declared) with every ``random_state``
-    set to ``seed`` and every ``n_jobs`` set to ``threads``."""
+    set to ``seed`` and, for more than one thread, every ``n_jobs`` set to ``threads``."""
     from sklearn.pipeline import Pipeline
 
     steps = []
     for index, (class_path, params) in enumerate(_step_specs(model)):
         cls = import_class(class_path)
         instance = cls(**_with_sequences_as_tuples(params))
-        reserved = {"random_state": seed, "n_jobs": threads}
         valid = instance.get_params(deep=False)
-        instance.set_params(**{k: v for k, v in reserved.items() if k in valid})
+        if "random_state" in valid:
+            instance.set_params(random_state=seed)
+        # n_jobs=None already means one thread; leaving it alone avoids scikit-learn's warnings
+        # for estimators that deprecate the parameter.
+        if "n_jobs" in valid and threads > 1:
+            instance.set_params(n_jobs=threads)
         steps.append((f"step{index}_{cls.__name__.lower()}", instance))
     if len(steps) == 1:
         return steps[0][1]
@@ -105,6 +110,10 @@ def single_threaded_for_prediction(estimator) -> None:
     is not, so saved models predict single-threaded.
     """
     params = estimator.get_params(deep=True)
-    updates = {name: 1 for name in params if name == "n_jobs" or name.endswith("__n_jobs")}
+    updates = {
+        name: 1
+        for name, value in params.items()
+        if (name == "n_jobs" or name.endswith("__n_jobs")) and value not in (None, 1)
+    }
     if updates:
         estimator.set_params(**updates)

@@ -37,8 +37,10 @@ def class_scores(estimator, features: np.ndarray, n_classes: int) -> tuple[np.nd
         raw, is_probability = estimator.decision_function(features), False
         if raw.ndim == 1:  # binary decision function: the score of the positive class
             raw = np.column_stack([-raw, raw])
-    scores = np.zeros((len(features), n_classes)) if is_probability else np.full(
-        (len(features), n_classes), -np.inf
+    scores = (
+        np.zeros((len(features), n_classes))
+        if is_probability
+        else np.full((len(features), n_classes), -np.inf)
     )
     scores[:, seen] = raw
     return scores, is_probability
@@ -63,13 +65,13 @@ def compute_metrics(
         elif name == "balanced_accuracy":
             values[name] = skm.balanced_accuracy_score(y_true, y_pred)
         elif name == "f1_macro":
-            values[name] = skm.f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)
+            values[name] = skm.f1_score(
+                y_true, y_pred, labels=labels, average="macro", zero_division=0
+            )
         elif name == "roc_auc_ovr":
             values[name] = _roc_auc(y_true, scores, is_probability, present, n_classes)
         elif name == "log_loss":
-            values[name] = (
-                skm.log_loss(y_true, scores, labels=labels) if is_probability else None
-            )
+            values[name] = skm.log_loss(y_true, scores, labels=labels) if is_probability else None
         else:
             raise ValueError(f"unknown metric {name!r}")
     return {name: None if value is None else float(value) for name, value in values.items()}
@@ -82,7 +84,9 @@ def _roc_auc(y_true, scores, is_probability, present, n_classes) -> float | None
         return skm.roc_auc_score(y_true, scores[:, 1])
     if not is_probability:
         # One-vs-rest AUC per class from decision scores, averaged (macro).
-        return float(np.mean([skm.roc_auc_score(y_true == k, scores[:, k]) for k in range(n_classes)]))
+        return float(
+            np.mean([skm.roc_auc_score(y_true == k, scores[:, k]) for k in range(n_classes)])
+        )
     return skm.roc_auc_score(y_true, scores, multi_class="ovr", average="macro")
 
 
@@ -123,5 +127,7 @@ def cross_validate(
         scores = fit_and_score(
             estimator, features, labels, rows[train_part], rows[test_part], metric_names, n_classes
         )
-        records.append({"fold": fold, "n_train": len(train_part), "n_test": len(test_part), **scores})
+        records.append(
+            {"fold": fold, "n_train": len(train_part), "n_test": len(test_part), **scores}
+        )
     return pd.DataFrame.from_records(records)

@@ -12,7 +12,7 @@ BAR_METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc_ovr")
 
 
 def metric_bars(long: pd.DataFrame, metric_order: Sequence[str]):
-    """One panel per dataset: bars of each held-out metric per model, mean ± std across replicates."""
+    """One panel per dataset: each held-out metric per model, mean ± std across replicates."""
     configure_matplotlib()
     import matplotlib.pyplot as plt
 

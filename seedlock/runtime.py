@@ -12,7 +12,7 @@ import random
 import sys
 
 # Constant for every job, set by the workflow (rules/common.smk) before any job starts.
-# PYTHONHASHSEED only takes effect when an interpreter starts, so it cannot be set from inside a job.
+# PYTHONHASHSEED only takes effect when an interpreter starts: a job cannot set it for itself.
 FIXED_ENVIRONMENT = {
     "PYTHONHASHSEED": "0",
     # 2000-01-01T00:00:00Z: the date written into SVG and PDF metadata, instead of "now".
@@ -31,7 +31,7 @@ THREAD_VARIABLES = (
 
 
 def job_environment(threads: int) -> dict[str, str]:
-    """Every environment variable that determinism depends on, for a job with ``threads`` threads."""
+    """The environment variables determinism depends on, for a job with ``threads`` threads."""
     return {**FIXED_ENVIRONMENT, **{name: str(threads) for name in THREAD_VARIABLES}}
 
 

@@ -20,7 +20,9 @@ def long_metrics(metric_files: Iterable[str], cv_files: Iterable[str]) -> pd.Dat
     for path in cv_files:
         folds = pd.read_csv(path)
         identity = folds.iloc[0][["dataset", "model", "replicate"]].to_dict()
-        for metric in folds.columns.drop(["dataset", "model", "replicate", "fold", "n_train", "n_test"]):
+        for metric in folds.columns.drop(
+            ["dataset", "model", "replicate", "fold", "n_train", "n_test"]
+        ):
             # An undefined fold value (None in JSON, empty in CSV) makes the fold mean undefined.
             values = folds[metric]
             value = None if values.isna().any() else float(values.mean())
@@ -43,7 +45,7 @@ def _record(identity, evaluation, metric, value) -> dict:
 
 
 def table_one(long: pd.DataFrame, metric_order: Sequence[str]) -> pd.DataFrame:
-    """Mean and sample standard deviation across replicates per dataset × model, one column pair
+    """Mean and sample standard deviation across replicates per dataset and model, one column pair
     per evaluation and metric (``holdout_accuracy_mean``, ``holdout_accuracy_std``, ...)."""
     grouped = long.groupby([*KEYS, "evaluation", "metric"], sort=True)["value"]
     summary = grouped.agg(["mean", "std"]).reset_index()

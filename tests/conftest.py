@@ -13,8 +13,17 @@ REPO = Path(__file__).resolve().parents[1]
 TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
 
 # What a user's checkout holds that a run needs; results, logs and .snakemake are left behind.
-WORKFLOW_PARTS = ("Snakefile", "config.yaml", "rules", "scripts", "seedlock", "schemas", "envs",
-                  "profiles", "tests/config")
+WORKFLOW_PARTS = (
+    "Snakefile",
+    "config.yaml",
+    "rules",
+    "scripts",
+    "seedlock",
+    "schemas",
+    "envs",
+    "profiles",
+    "tests/config",
+)
 
 
 def copy_workflow(destination: Path) -> Path:
@@ -31,7 +40,9 @@ def copy_workflow(destination: Path) -> Path:
     return destination
 
 
-def run_snakemake(workdir: Path, *arguments: str, check: bool = True) -> subprocess.CompletedProcess:
+def run_snakemake(
+    workdir: Path, *arguments: str, check: bool = True
+) -> subprocess.CompletedProcess:
     """Run this interpreter's Snakemake in ``workdir``; output is captured for assertions."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEMAKE")}
     completed = subprocess.run(

@@ -19,26 +19,40 @@ FOLDS = 3
 
 
 def expected_outputs() -> list[str]:
-    paths = ["results/aggregate/metrics.csv", "results/aggregate/table1.csv",
-             "results/aggregate/table1.md"]
-    paths += [f"results/figures/{name}.{ext}" for name in ("metric_bars", "confusion_matrices")
-              for ext in ("png", "svg")]
+    paths = [
+        "results/aggregate/metrics.csv",
+        "results/aggregate/table1.csv",
+        "results/aggregate/table1.md",
+    ]
+    paths += [
+        f"results/figures/{name}.{ext}"
+        for name in ("metric_bars", "confusion_matrices")
+        for ext in ("png", "svg")
+    ]
     for dataset in DATASETS:
         paths += [f"results/prepare_data/{dataset}.csv", f"results/prepare_data/{dataset}.json"]
         for replicate in REPLICATES:
             paths.append(f"results/split/{dataset}/rep{replicate}.json")
             for model in MODELS:
                 stem = f"{dataset}/{model}/rep{replicate}"
-                paths += [f"results/train/{stem}.pkl", f"results/evaluate/{stem}.json",
-                          f"results/evaluate/{stem}.predictions.csv",
-                          f"results/cross_validate/{stem}.csv"]
+                paths += [
+                    f"results/train/{stem}.pkl",
+                    f"results/evaluate/{stem}.json",
+                    f"results/evaluate/{stem}.predictions.csv",
+                    f"results/cross_validate/{stem}.csv",
+                ]
     return sorted(paths)
 
 
 def run_tiny(workdir: Path, cores: int) -> Path:
     copy_workflow(workdir)
-    run_snakemake(workdir, "--cores", str(cores), "--configfile", str(TINY_CONFIG.relative_to(
-        TINY_CONFIG.parents[2])))
+    run_snakemake(
+        workdir,
+        "--cores",
+        str(cores),
+        "--configfile",
+        str(TINY_CONFIG.relative_to(TINY_CONFIG.parents[2])),
+    )
     return workdir
 
 
@@ -48,8 +62,9 @@ def first_run(tmp_path_factory) -> Path:
 
 
 def test_every_expected_output_exists_and_nothing_else(first_run):
-    produced = sorted(str(p.relative_to(first_run)) for p in (first_run / "results").rglob("*")
-                      if p.is_file())
+    produced = sorted(
+        str(p.relative_to(first_run)) for p in (first_run / "results").rglob("*") if p.is_file()
+    )
     assert produced == expected_outputs()
 
 
@@ -60,8 +75,13 @@ def test_metrics_are_sane(first_run):
                 stem = first_run / f"results/evaluate/{dataset}/{model}/rep{replicate}"
                 result = json.loads(stem.with_suffix(".json").read_text())
                 metrics = result["metrics"]
-                assert set(metrics) == {"accuracy", "balanced_accuracy", "f1_macro",
-                                        "roc_auc_ovr", "log_loss"}
+                assert set(metrics) == {
+                    "accuracy",
+                    "balanced_accuracy",
+                    "f1_macro",
+                    "roc_auc_ovr",
+                    "log_loss",
+                }
                 assert 0.8 < metrics["accuracy"] <= 1.0, (dataset, model, metrics)
                 assert 0.8 < metrics["roc_auc_ovr"] <= 1.0
                 assert 0.0 <= metrics["log_loss"] < 1.0
@@ -70,7 +90,8 @@ def test_metrics_are_sane(first_run):
                 scores = predictions.filter(like="score_")
                 assert (scores.sum(axis=1) - 1.0).abs().max() < 1e-9
                 assert (predictions.y_pred == predictions.y_true).mean() == pytest.approx(
-                    metrics["accuracy"])
+                    metrics["accuracy"]
+                )
 
 
 def test_iris_logistic_regression_beats_080(first_run):
@@ -123,6 +144,7 @@ def test_one_core_gives_identical_bytes(first_run, tmp_path):
 
 
 def test_no_change_rerun_runs_nothing(first_run):
-    completed = run_snakemake(first_run, "--cores", "2", "--configfile",
-                              "tests/config/tiny.yaml", "--dry-run")
+    completed = run_snakemake(
+        first_run, "--cores", "2", "--configfile", "tests/config/tiny.yaml", "--dry-run"
+    )
     assert "Nothing to be done" in completed.stdout + completed.stderr

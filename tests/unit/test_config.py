@@ -1,0 +1,170 @@
+"""Config validation: defaults, the shipped configs, and one clear line per mistake."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from seedlock.config import SCHEMA_PATH, load_config, load_schema, validate_config
+from seedlock.errors import ConfigError
+from tests.conftest import REPO, TINY_CONFIG
+
+
+def test_shipped_configs_are_valid():
+    for path in (REPO / "config.yaml", TINY_CONFIG):
+        config = load_config(path, base_dir=REPO)
+        assert config["models"] and config["datasets"]
+
+
+def test_default_config_is_the_advertised_benchmark():
+    config = load_config(REPO / "config.yaml", base_dir=REPO)
+    assert sorted(config["datasets"]) == ["breast_cancer", "digits", "iris", "wine"]
+    estimators = {model["estimator"].rsplit(".", 1)[1] for model in config["models"].values()}
+    assert estimators == {
+        "LogisticRegression",
+        "RandomForestClassifier",
+        "HistGradientBoostingClassifier",
+        "SVC",
+        "MLPClassifier",
+    }
+
+
+def test_empty_config_gets_every_default():
+    config = validate_config({}, "c.yaml", REPO)
+    assert config["seeds"] == {"root": 20261126, "replicates": 3, "explicit": []}
+    assert config["cross_validation"] == {
+        "folds": 5,
+        "shuffle": True,
+        "stratify": True,
+        "data": "train",
+    }
+    assert config["threads"]["train"] == 1
+    assert list(config["models"]) == ["logistic_regression"]
+    assert config["models"]["logistic_regression"]["preprocessing"] == [
+        "sklearn.preprocessing.StandardScaler"
+    ]
+
+
+def test_validation_does_not_modify_its_input():
+    original = {"seeds": {"root": 1}}
+    validate_config(original, "c.yaml", REPO)
+    assert original == {"seeds": {"root": 1}}
+
+
+def walk_properties(schema, path="config"):
+    for name, subschema in schema.get("properties", {}).items():
+        yield f"{path}.{name}", subschema
+        yield from walk_properties(subschema, f"{path}.{name}")
+    if isinstance(schema.get("additionalProperties"), dict):
+        yield from walk_properties(schema["additionalProperties"], f"{path}.<name>")
+
+
+# Keys whose value only makes sense per entry: no default can stand for them.
+NO_DEFAULT = {
+    "config.datasets.<name>.name",
+    "config.datasets.<name>.path",
+    "config.datasets.<name>.target",
+    "config.models.<name>.estimator",
+}
+
+
+def test_every_schema_key_has_a_description_and_a_default():
+    for path, subschema in walk_properties(load_schema()):
+        if "$ref" in subschema:
+            continue
+        assert subschema.get("description"), f"{path} has no description"
+        if path not in NO_DEFAULT:
+            assert "default" in subschema, f"{path} has no default"
+
+
+def test_every_key_of_config_yaml_is_in_the_schema_and_commented():
+    text = (REPO / "config.yaml").read_text()
+    config = yaml.safe_load(text)
+    schema = load_schema()
+    for key in config:
+        assert key in schema["properties"], key
+        # The line before each top-level key, or the key's block, carries a comment.
+        block = text.split(f"\n{key}:", 1)[0].rstrip().splitlines()[-1]
+        assert block.startswith("#"), f"config.yaml: top-level key {key} has no comment above it"
+    for section in ("seeds", "split", "cross_validation"):
+        for key in config[section]:
+            assert key in schema["properties"][section]["properties"], f"{section}.{key}"
+
+
+def test_csv_dataset_checks_columns(tmp_path):
+    (tmp_path / "d.csv").write_text("x1,x2,label\n1,2,a\n")
+    good = {
+        "datasets": {
+            "mine": {"source": "csv", "path": "d.csv", "target": "label", "features": ["x1"]}
+        }
+    }
+    assert validate_config(good, "c.yaml", tmp_path)["datasets"]["mine"]["features"] == ["x1"]
+    bad = {
+        "datasets": {
+            "mine": {"source": "csv", "path": "d.csv", "target": "label", "features": ["x1", "x9"]}
+        }
+    }
+    with pytest.raises(ConfigError, match=r"^c.yaml: datasets.mine.features: columns not in "):
+        validate_config(bad, "c.yaml", tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"seeds": {"explicit": [1, 1]}}, "seeds.explicit: lists a seed twice"),
+        ({"metrics": ["auc"]}, r"metrics\[0\]: 'auc' is not one of"),
+        (
+            {"models": {"m": {"estimator": "sklearn.preprocessing.StandardScaler"}}},
+            "models.m.estimator: sklearn.preprocessing.StandardScaler is not a classifier",
+        ),
+        (
+            {"models": {"m": {"estimator": "sklearn.svm.SVC", "params": {"n_jobs": 2}}}},
+            "models.m.params.n_jobs: not a parameter of sklearn.svm.SVC",
+        ),
+        (
+            {
+                "models": {
+                    "m": {
+                        "estimator": "sklearn.ensemble.RandomForestClassifier",
+                        "params": {"n_jobs": 2},
+                    }
+                }
+            },
+            "models.m.params.n_jobs: seedlock sets n_jobs itself",
+        ),
+        (
+            {
+                "models": {
+                    "m": {
+                        "estimator": "sklearn.svm.SVC",
+                        "preprocessing": [{"estimator": "sklearn.preprocessing.Nope"}],
+                    }
+                }
+            },
+            r"models.m.preprocessing\[0\].estimator: cannot import",
+        ),
+        ({"models": {"m": {"estimator": "SVC"}}}, "models.m.estimator: 'SVC' does not match"),
+        ({"datasets": {"x": {"source": "csv"}}}, "datasets.x: 'path' is a required property"),
+        ({"unknown": 1}, r"\(top level\): Additional properties are not allowed"),
+    ],
+)
+def test_each_mistake_gives_one_line_naming_the_key(config, message):
+    with pytest.raises(ConfigError, match=f"^c.yaml: {message}") as raised:
+        validate_config(config, "c.yaml", REPO)
+    assert "\n" not in str(raised.value)
+
+
+def test_unreadable_and_malformed_files(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "absent.yaml")
+    (tmp_path / "bad.yaml").write_text("seeds: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(tmp_path / "bad.yaml")
+    (tmp_path / "list.yaml").write_text("- 1\n")
+    with pytest.raises(ConfigError, match="must be a mapping"):
+        load_config(tmp_path / "list.yaml")
+
+
+def test_schema_file_is_where_the_package_looks():
+    assert SCHEMA_PATH == REPO / "schemas" / "config.schema.yaml"
+    assert Path(SCHEMA_PATH).is_file()

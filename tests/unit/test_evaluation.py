@@ -1,0 +1,137 @@
+"""Metrics, scores and aggregation on small hand-made cases."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+
+from seedlock.estimators import build_estimator, single_threaded_for_prediction
+from seedlock.evaluation import (
+    class_scores,
+    compute_metrics,
+    cross_validate,
+    holdout_split,
+)
+from seedlock.tables import long_metrics, table_one, table_one_markdown
+
+ALL_METRICS = ["accuracy", "balanced_accuracy", "f1_macro", "roc_auc_ovr", "log_loss"]
+
+
+def test_perfect_predictions_score_one():
+    y = np.array([0, 1, 2, 0, 1, 2])
+    scores = np.eye(3)[y] * 0.97 + 0.01
+    values = compute_metrics(ALL_METRICS, y, y, scores, is_probability=True)
+    assert values["accuracy"] == values["balanced_accuracy"] == values["f1_macro"] == 1.0
+    assert values["roc_auc_ovr"] == 1.0
+    assert values["log_loss"] == pytest.approx(-np.log(0.98))
+
+
+def test_undefined_metrics_are_none():
+    y_true = np.array([0, 0, 1, 1])  # class 2 absent from this test part
+    scores = np.full((4, 3), 1 / 3)
+    values = compute_metrics(["roc_auc_ovr"], y_true, y_true, scores, is_probability=True)
+    assert values == {"roc_auc_ovr": None}
+    values = compute_metrics(["log_loss"], y_true, y_true, scores, is_probability=False)
+    assert values == {"log_loss": None}
+
+
+def test_model_fit_on_some_classes_scores_all_classes():
+    features, labels = load_iris(return_X_y=True)
+    subset = labels < 2
+    model = LogisticRegression().fit(features[subset], labels[subset])
+    scores, is_probability = class_scores(model, features[:5], n_classes=3)
+    assert is_probability and scores.shape == (5, 3)
+    assert (scores[:, 2] == 0).all()
+    np.testing.assert_allclose(scores.sum(axis=1), 1.0)
+
+
+def test_decision_function_models_get_roc_auc_but_no_log_loss():
+    features, labels = load_iris(return_X_y=True)
+    model = LinearSVC(random_state=0).fit(features, labels)
+    scores, is_probability = class_scores(model, features, n_classes=3)
+    assert not is_probability
+    values = compute_metrics(ALL_METRICS, labels, model.predict(features), scores, False)
+    assert values["log_loss"] is None and values["roc_auc_ovr"] > 0.9
+
+
+def test_holdout_split_is_stratified_sorted_and_seeded():
+    labels = np.repeat([0, 1, 2], 50)
+    split = holdout_split(labels, 0.2, stratify=True, seed=4)
+    assert split == holdout_split(labels, 0.2, stratify=True, seed=4)
+    assert split != holdout_split(labels, 0.2, stratify=True, seed=5)
+    assert split["test"] == sorted(split["test"]) and len(split["test"]) == 30
+    assert np.bincount(labels[split["test"]]).tolist() == [10, 10, 10]
+
+
+def test_pipeline_gets_seed_and_threads_and_predicts_single_threaded():
+    model = {
+        "estimator": "sklearn.ensemble.RandomForestClassifier",
+        "params": {"n_estimators": 3, "max_depth": [2][0]},
+        "preprocessing": ["sklearn.preprocessing.StandardScaler"],
+    }
+    estimator = build_estimator(model, seed=11, threads=2)
+    final = estimator.steps[-1][1]
+    assert final.random_state == 11 and final.n_jobs == 2 and final.max_depth == 2
+    single_threaded_for_prediction(estimator)
+    assert final.n_jobs == 1
+
+
+def test_cross_validation_folds_are_reproducible():
+    features, labels = load_iris(return_X_y=True)
+    estimator = build_estimator(
+        {"estimator": "sklearn.linear_model.LogisticRegression", "params": {"max_iter": 500}},
+        seed=1,
+        threads=1,
+    )
+    cv = {"folds": 3, "shuffle": True, "stratify": True}
+    rows = np.arange(len(labels))
+    first = cross_validate(estimator, features, labels, rows, cv, ALL_METRICS, 3, seed=8)
+    second = cross_validate(estimator, features, labels, rows, cv, ALL_METRICS, 3, seed=8)
+    pd.testing.assert_frame_equal(first, second)
+    assert first.fold.tolist() == [0, 1, 2] and first.n_test.sum() == 150
+    assert (first.accuracy > 0.85).all()
+
+
+def test_table_one_means_and_sample_std(tmp_path):
+    metric_files, cv_files = [], []
+    for replicate, accuracy in enumerate([0.8, 0.9, 1.0]):
+        path = tmp_path / f"m{replicate}.json"
+        path.write_text(
+            json.dumps(
+                {
+                    "dataset": "d",
+                    "model": "m",
+                    "replicate": replicate,
+                    "metrics": {"accuracy": accuracy},
+                }
+            )
+        )
+        metric_files.append(str(path))
+        folds = pd.DataFrame(
+            {
+                "dataset": "d",
+                "model": "m",
+                "replicate": replicate,
+                "fold": [0, 1],
+                "n_train": 5,
+                "n_test": 5,
+                "accuracy": [accuracy, accuracy - 0.1],
+            }
+        )
+        folds.to_csv(tmp_path / f"f{replicate}.csv", index=False)
+        cv_files.append(str(tmp_path / f"f{replicate}.csv"))
+    long = long_metrics(metric_files, cv_files)
+    assert len(long) == 6
+    table = table_one(long, ["accuracy"])
+    row = table.iloc[0]
+    assert row.n_replicates == 3
+    assert row.holdout_accuracy_mean == pytest.approx(0.9)
+    assert row.holdout_accuracy_std == pytest.approx(0.1)
+    assert row.cv_accuracy_mean == pytest.approx(0.85)
+    markdown = table_one_markdown(table, ["accuracy"])
+    assert "| d | m | 3 | 0.900 ± 0.100 |" in markdown
+    assert "| d | m | 3 | 0.850 ± 0.100 |" in markdown
