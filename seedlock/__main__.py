@@ -1,0 +1,5 @@
+import sys
+
+from seedlock.cli import main
+
+sys.exit(main())
