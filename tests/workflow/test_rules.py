@@ -50,7 +50,12 @@ def test_rule_set_is_known(workflow_rules):
 
 @pytest.mark.parametrize("attribute", ["seed", "threads"])
 def test_every_code_rule_has_param(workflow_rules, attribute):
-    missing = [r.name for r in workflow_rules if runs_code(r) and attribute not in r.params]
+    # Snakemake's Params is a list with names: `in` alone would search its values.
+    missing = [
+        r.name
+        for r in workflow_rules
+        if runs_code(r) and attribute not in r.params.keys()  # noqa: SIM118
+    ]
     assert not missing, f"rules without params.{attribute}: {missing}"
 
 
