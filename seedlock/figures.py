@@ -25,6 +25,10 @@ def metric_bars(long: pd.DataFrame, metric_order: Sequence[str]):
     )
     width = 0.8 / max(len(metrics), 1)
     positions = np.arange(len(models))
+    # Start the axis a little below the lowest bar, so that differences between models show.
+    summary = holdout.groupby(["dataset", "model", "metric"])["value"].agg(["mean", "std"])
+    lowest = float((summary["mean"] - summary["std"].fillna(0.0)).min())
+    bottom = min(max(np.floor(lowest * 10) / 10 - 0.1, 0.0), 0.9)
     for axis, dataset in zip(axes[0], datasets, strict=True):
         part = holdout[holdout.dataset == dataset]
         stats = part.groupby(["model", "metric"])["value"].agg(["mean", "std"]).fillna(0.0)
@@ -41,10 +45,11 @@ def metric_bars(long: pd.DataFrame, metric_order: Sequence[str]):
             )
         axis.set_title(dataset)
         axis.set_xticks(positions, models, rotation=30, ha="right")
-        axis.set_ylim(0, 1.05)
+        axis.set_ylim(bottom, 1.01)
     axes[0][0].set_ylabel("held-out score (mean ± std across replicates)")
-    axes[0][-1].legend(loc="lower right", fontsize="small")
-    figure.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="upper center", ncol=len(metrics), frameon=False)
+    figure.tight_layout(rect=(0, 0, 1, 0.92))
     return figure
 
 

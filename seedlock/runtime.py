@@ -11,6 +11,8 @@ import os
 import random
 import sys
 
+from seedlock.errors import SeedlockError
+
 # Constant for every job, set by the workflow (rules/common.smk) before any job starts.
 # PYTHONHASHSEED only takes effect when an interpreter starts: a job cannot set it for itself.
 FIXED_ENVIRONMENT = {
@@ -79,6 +81,10 @@ def start_job(snakemake):
         )
         try:
             yield job
+        except SeedlockError as error:
+            # A user's mistake (e.g. a text column in a CSV): one line in the log, no traceback.
+            job.log.error("%s", error)
+            raise SystemExit(f"seedlock: error: {error}") from None
         except Exception:
             job.log.exception("job failed")
             raise
