@@ -17,3 +17,11 @@ class ConfigError(SeedlockError):
 
 class DataError(SeedlockError):
     """A dataset cannot be loaded or is not usable for classification."""
+
+
+class ManifestError(SeedlockError):
+    """A checksum manifest or reference file is malformed or unsafe."""
+
+
+class ReferenceProfileError(SeedlockError):
+    """References are missing, incomplete, or cannot be written."""

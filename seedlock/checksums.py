@@ -1,0 +1,114 @@
+"""sha256 manifests in ``sha256sum`` format, with each file's size on a comment line above it.
+
+    # seedlock manifest; check with: sha256sum -c FILE (from the repository root)
+    # size 1234
+    9f86d08...  results/train/iris/svc/rep0.pkl
+
+GNU ``sha256sum -c`` skips the ``#`` lines, so the file checks with coreutils as it is, and a diff
+of two manifests shows both the size and the hash of every changed file.
+"""
+
+import concurrent.futures
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from seedlock.errors import ManifestError
+
+HEADER = "# seedlock manifest; check with: sha256sum -c FILE (from the repository root)"
+_ENTRY = re.compile(r"^(?P<digest>\S+) [ *](?P<path>.+)$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_SIZE = re.compile(r"^# size (?P<size>\d+)$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    sha256: str
+    size: int | None
+
+
+def file_sha256(path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def hash_files(root: Path, paths: Iterable[str], workers: int | None = None) -> dict[str, Entry]:
+    """Hash files (paths relative to ``root``) in parallel threads; hashlib releases the GIL."""
+    paths = sorted(set(paths))
+
+    def entry(path: str) -> Entry:
+        full = root / path
+        return Entry(file_sha256(full), full.stat().st_size)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
+        return dict(zip(paths, pool.map(entry, paths), strict=True))
+
+
+def check_relative_path(path: str, source: str, line_number: int) -> str:
+    """``path`` if it stays inside the repository; a ``ManifestError`` otherwise."""
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or path.startswith("~") or "\\" in path:
+        raise ManifestError(
+            f"{source}:{line_number}: path {path!r} is absolute; "
+            "manifests hold paths relative to the repository root"
+        )
+    if ".." in pure.parts or "." in pure.parts or path != str(pure):
+        raise ManifestError(
+            f"{source}:{line_number}: path {path!r} is not a plain relative path "
+            "(no '..', '.', or doubled '/')"
+        )
+    return path
+
+
+def manifest_text(entries: Mapping[str, Entry]) -> str:
+    lines = [HEADER]
+    for path in sorted(entries):
+        entry = entries[path]
+        if entry.size is not None:
+            lines.append(f"# size {entry.size}")
+        lines.append(f"{entry.sha256}  {path}")
+    return "\n".join(lines) + "\n"
+
+
+def parse_manifest(text: str, source: str) -> dict[str, Entry]:
+    """Entries of a manifest; any fault is a ``ManifestError`` naming the file and line."""
+    entries: dict[str, Entry] = {}
+    pending_size = None
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            size = _SIZE.match(line)
+            pending_size = int(size["size"]) if size else pending_size
+            continue
+        match = _ENTRY.match(line)
+        if not match:
+            raise ManifestError(
+                f"{source}:{line_number}: malformed line; expected '<sha256>  <path>' "
+                f"as sha256sum writes it: {line[:80]!r}"
+            )
+        digest, path = match["digest"], match["path"]
+        if not _HEX64.match(digest):
+            raise ManifestError(
+                f"{source}:{line_number}: {digest[:80]!r} is not a sha256 digest "
+                "(64 lowercase hex characters)"
+            )
+        check_relative_path(path, source, line_number)
+        if path in entries:
+            raise ManifestError(f"{source}:{line_number}: path {path!r} is listed twice")
+        entries[path] = Entry(digest, pending_size)
+        pending_size = None
+    return entries
+
+
+def read_manifest(path) -> dict[str, Entry]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ManifestError(f"{path}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ManifestError(f"{path}: not a text file") from None
+    return parse_manifest(text, str(path))
