@@ -23,10 +23,11 @@ include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"
 include: "rules/report.smk"
+include: "rules/verify.smk"
 
 
+# The final target: every output, checksummed and verified against the reference profile.
 rule all:
     default_target: True
     input:
-        rules.aggregate.output,
-        rules.figures.output,
+        rules.verify.output,

@@ -7,10 +7,13 @@ from pathlib import Path
 # The workflow's own seedlock package, not an installed copy.
 sys.path.insert(0, workflow.basedir)
 
+from seedlock.checksums import file_sha256
 from seedlock.config import validate_config
 from seedlock.errors import SeedlockError
+from seedlock.profiles import HOST_LOCK, REFERENCES, canonical_digest
 from seedlock.runtime import FIXED_ENVIRONMENT
 from seedlock.seeds import job_seed, replicate_ids
+from seedlock.steps import STEPS
 
 # Inherited by every job this Snakemake process starts, locally or through a cluster executor.
 os.environ.update(FIXED_ENVIRONMENT)
@@ -18,6 +21,7 @@ os.environ.update(FIXED_ENVIRONMENT)
 
 wildcard_constraints:
     dataset=r"[A-Za-z0-9][A-Za-z0-9_-]*",
+    env=r"[A-Za-z0-9_-]+",
     model=r"[A-Za-z0-9][A-Za-z0-9_-]*",
     replicate=r"\d+",
 
@@ -76,3 +80,72 @@ def per_replicate(pattern, **fixed):
     }
     values.update({key: [value] for key, value in fixed.items()})
     return expand(pattern, **values)
+
+
+def step_outputs(step):
+    """Every output of one step for this config: what its checksum rule hashes."""
+    by_step = {
+        "prepare_data": expand(rules.prepare_data.output, dataset=datasets()),
+        "split": expand(rules.split.output, dataset=datasets(), replicate=replicates()),
+        "train": per_replicate(rules.train.output),
+        "evaluate": per_replicate(rules.evaluate.output),
+        "cross_validate": per_replicate(rules.cross_validate.output),
+        "aggregate": list(rules.aggregate.output),
+        "figures": list(rules.figures.output),
+    }
+    return by_step[step]
+
+
+def environments():
+    """The env specs in envs/: one fingerprint each."""
+    return sorted(path.stem for path in Path(workflow.basedir, "envs").glob("*.yaml"))
+
+
+def env_spec(wildcards):
+    return f"../envs/{wildcards.env}.yaml"
+
+
+def scripts_in_env(wildcards):
+    """The scripts of every rule that runs in this env, whose imports the fingerprint follows.
+    Evaluated when the job is scheduled, after every rule has been defined."""
+    spec = Path(workflow.basedir, "envs", f"{wildcards.env}.yaml").resolve()
+    scripts = set()
+    for candidate in workflow.rules:
+        if not candidate.script or not isinstance(candidate.conda_env, str):
+            continue
+        folder = Path(candidate.snakefile).parent
+        if (folder / candidate.conda_env).resolve() == spec:
+            scripts.add(os.path.relpath(folder / candidate.script, workflow.basedir))
+    return sorted(scripts)
+
+
+def reference_files():
+    """Every file under references/: blessing new references reruns the comparison."""
+    base = Path(workflow.basedir, REFERENCES)
+    return sorted(
+        str(p.relative_to(workflow.basedir)) for p in base.rglob("*") if p.is_file()
+    )
+
+
+def lock_files():
+    """The locks that define the environment profile (host lock, env specs and pins)."""
+    candidates = [
+        Path(workflow.basedir, HOST_LOCK),
+        *Path(workflow.basedir, "envs").iterdir(),
+    ]
+    return sorted(
+        str(p.relative_to(workflow.basedir)) for p in candidates if p.is_file()
+    )
+
+
+def run_record():
+    """What verify records about this run, and bless checks before writing references."""
+    return {
+        "configfiles": {
+            os.path.relpath(path): file_sha256(path) for path in workflow.configfiles
+        },
+        "config_sha256": canonical_digest(experiment),
+        "seeds": experiment["seeds"],
+        "threads": experiment["threads"],
+        "job_environment": FIXED_ENVIRONMENT,
+    }

@@ -4,7 +4,11 @@ rule aggregate:
         folds=per_replicate(rules.cross_validate.output.folds),
     output:
         long="results/aggregate/metrics.csv",
-        table="results/aggregate/table1.csv",
+        table=report(
+            "results/aggregate/table1.csv",
+            category="Table 1",
+            caption="../report/table1.rst",
+        ),
         markdown="results/aggregate/table1.md",
     log:
         "logs/aggregate/aggregate.log",
@@ -27,9 +31,17 @@ rule figures:
         predictions=per_replicate(rules.evaluate.output.predictions),
         meta=expand(rules.prepare_data.output.meta, dataset=datasets()),
     output:
-        bars_png="results/figures/metric_bars.png",
+        bars_png=report(
+            "results/figures/metric_bars.png",
+            category="Figures",
+            caption="../report/metric_bars.rst",
+        ),
         bars_svg="results/figures/metric_bars.svg",
-        confusion_png="results/figures/confusion_matrices.png",
+        confusion_png=report(
+            "results/figures/confusion_matrices.png",
+            category="Figures",
+            caption="../report/confusion_matrices.rst",
+        ),
         confusion_svg="results/figures/confusion_matrices.svg",
     log:
         "logs/figures/figures.log",

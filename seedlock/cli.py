@@ -1,6 +1,13 @@
-"""The ``seedlock`` command. User errors print one line and exit 2, never a traceback."""
+"""The ``seedlock`` command. User errors print one line and exit 2, never a traceback.
+
+seedlock check-config [CONFIG]       validate an experiment config
+seedlock verify [--strict] [--cross-env] [--config FILE] [--json FILE]
+seedlock bless [--step S ...] [--profile P]
+seedlock status
+"""
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -22,16 +29,112 @@ def check_config(arguments) -> int:
     return 0
 
 
+def verify(arguments) -> int:
+    from seedlock.bless import load_fingerprints
+    from seedlock.config import load_config
+    from seedlock.profiles import profile_of, select_reference
+    from seedlock.verify import Settings, build_report, current_entries, report_text
+    from seedlock.writers import write_json
+
+    root = Path(".")  # relative, so that messages name files as the user sees them
+    config = load_config(arguments.config, base_dir=root, check_imports=False)
+    settings = Settings.from_config(
+        config["verify"], strict=arguments.strict or None, cross_env=arguments.cross_env or None
+    )
+    key = profile_of(root, load_fingerprints(root))
+    reference, exact = select_reference(root, key)
+    report = build_report(root, current_entries(root), key, reference, exact, settings)
+    sys.stdout.write(report_text(report))
+    if arguments.json:
+        write_json(arguments.json, report)
+    return report["exit_code"]
+
+
+def bless(arguments) -> int:
+    from seedlock.bless import bless as write_references
+
+    write_references(
+        Path("."),
+        steps=arguments.step,
+        profile=arguments.profile,
+        values_max_bytes=arguments.values_max_bytes,
+    )
+    return 0
+
+
+def status(arguments) -> int:
+    from seedlock.bless import REPORT, load_fingerprints
+    from seedlock.profiles import REFERENCES, profile_of, reference_folders
+    from seedlock.verify import CLASSES
+
+    root = Path(".")  # relative, so that messages name files as the user sees them
+    key = profile_of(root, load_fingerprints(root))
+    folders = [folder.name for folder in reference_folders(root)]
+    print(f"active profile: {key.id}")
+    print(f"references for it: {'yes' if key.id in folders else 'no'} ({REFERENCES}/{key.id})")
+    if folders and key.id not in folders:
+        print(f"other profiles with references: {', '.join(folders)}")
+    report_path = root / REPORT
+    if report_path.is_file():
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        counts = ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES if c in report["counts"])
+        print(
+            f"last verify: {report['status']} against {report['profile']['reference']}"
+            + (f" ({counts})" if counts else "")
+        )
+    else:
+        print("last verify: none (run the workflow: make run)")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="seedlock", description=__doc__)
+    root = argparse.ArgumentParser(
+        prog="seedlock", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     root.add_argument("--version", action="version", version=f"seedlock {__version__}")
     commands = root.add_subparsers(dest="command", required=True)
+
     check = commands.add_parser(
-        "check-config",
-        help="validate an experiment config against the schema, without running anything",
+        "check-config", help="validate an experiment config without running anything"
     )
     check.add_argument("config", nargs="?", type=Path, default=Path("config.yaml"))
     check.set_defaults(handler=check_config)
+
+    compare = commands.add_parser(
+        "verify", help="compare the outputs under results/ with the reference profile"
+    )
+    compare.add_argument(
+        "--strict", action="store_true", help="also fail on EQUIVALENT and UNEXPECTED outputs"
+    )
+    compare.add_argument(
+        "--cross-env",
+        action="store_true",
+        help="accept the closest profile's references when none matches",
+    )
+    compare.add_argument(
+        "--config",
+        type=Path,
+        default=Path("config.yaml"),
+        help="the config whose verify: section sets the tolerances",
+    )
+    compare.add_argument("--json", type=Path, help="also write the report as JSON to this file")
+    compare.set_defaults(handler=verify)
+
+    write = commands.add_parser(
+        "bless", help="write references/<profile>/ from the current, complete run"
+    )
+    write.add_argument("--step", action="append", help="bless only this step (repeatable)")
+    write.add_argument("--profile", help="profile id to write (default: this environment's)")
+    write.add_argument(
+        "--values-max-bytes",
+        type=int,
+        default=256 * 1024,
+        help="keep copies of outputs up to this size in values/",
+    )
+    write.set_defaults(handler=bless)
+
+    show = commands.add_parser("status", help="the active profile and the last verify result")
+    show.set_defaults(handler=status)
     return root
 
 

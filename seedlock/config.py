@@ -51,9 +51,12 @@ def key_path(parts) -> str:
     return text or "(top level)"
 
 
-def validate_config(config: Mapping, source: str, base_dir: Path) -> dict:
+def validate_config(
+    config: Mapping, source: str, base_dir: Path, check_imports: bool = True
+) -> dict:
     """A validated copy of ``config`` with defaults filled in, or a ``ConfigError`` for the first
     problem. ``source`` names the config file in messages; ``base_dir`` resolves relative CSV paths.
+    ``check_imports=False`` skips importing the estimators (for tools that only read settings).
     """
     resolved = copy.deepcopy(dict(config))
     validator = DefaultFillingValidator(load_schema())
@@ -66,7 +69,8 @@ def validate_config(config: Mapping, source: str, base_dir: Path) -> dict:
     for name, dataset in resolved["datasets"].items():
         _check_dataset(source, f"datasets.{name}", name, dataset, base_dir)
     for name, model in resolved["models"].items():
-        check_model_spec(source, f"models.{name}", model)
+        if check_imports:
+            check_model_spec(source, f"models.{name}", model)
     explicit = resolved["seeds"]["explicit"]
     if len(set(explicit)) != len(explicit):
         raise ConfigError(source, "seeds.explicit", "lists a seed twice; replicates must differ")
@@ -105,7 +109,7 @@ def _check_dataset(source: str, key: str, name: str, dataset: Mapping, base_dir:
         raise ConfigError(source, f"{key}.features", "lists the target column as a feature")
 
 
-def load_config(path: Path, base_dir: Path | None = None) -> dict:
+def load_config(path: Path, base_dir: Path | None = None, check_imports: bool = True) -> dict:
     """Read a YAML config file and validate it (for the CLI and tests; Snakemake reads its own)."""
     try:
         with open(path, encoding="utf-8") as handle:
@@ -116,4 +120,4 @@ def load_config(path: Path, base_dir: Path | None = None) -> dict:
         raise ConfigError(str(path), "(file)", f"not valid YAML: {error}") from None
     if not isinstance(config, dict):
         raise ConfigError(str(path), "(top level)", "must be a mapping of keys to values")
-    return validate_config(config, str(path), base_dir or Path.cwd())
+    return validate_config(config, str(path), base_dir or Path.cwd(), check_imports)

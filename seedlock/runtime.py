@@ -92,15 +92,19 @@ def start_job(snakemake):
 
 def _seed_global_generators(seed: int) -> None:
     # Steps pass their seed explicitly everywhere; seeding the global generators is a guard
-    # against library code that draws from them unseeded.
-    import numpy as np
-
+    # against library code that draws from them unseeded. The bookkeeping env has no numpy.
     random.seed(seed)
+    try:
+        import numpy as np
+    except ImportError:
+        return
     np.random.seed(seed)
 
 
 def _pin_thread_pools(threads: int) -> None:
     # The variables cover pools loaded from now on; this covers any loaded before them.
-    from threadpoolctl import threadpool_limits
-
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return  # no numerical libraries in this env, so no thread pools to pin
     threadpool_limits(limits=threads)

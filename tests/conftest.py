@@ -16,12 +16,14 @@ TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
 WORKFLOW_PARTS = (
     "Snakefile",
     "config.yaml",
+    "requirements.lock",
     "rules",
     "scripts",
     "seedlock",
     "schemas",
     "envs",
     "profiles",
+    "report",
     "tests/config",
 )
 

@@ -1,0 +1,94 @@
+# Checksums of every step's outputs, fingerprints of every env, and the comparison with the
+# reference profile. See seedlock/verify.py for the classes and the exit status.
+
+
+for step in STEPS:
+
+    rule:
+        name:
+            f"checksum_{step}"
+        input:
+            step_outputs(step),
+        output:
+            manifest=f"results/checksums/{step}.sha256",
+        log:
+            f"logs/checksum_{step}/checksum_{step}.log",
+        benchmark:
+            f"logs/benchmarks/checksum_{step}/checksum_{step}.tsv"
+        localrule: True
+        conda:
+            "../envs/base.yaml"
+        threads: threads_for("checksum")
+        params:
+            seed=seed_for(f"checksum_{step}"),
+            threads=threads_for("checksum"),
+        script:
+            "../scripts/checksum.py"
+
+
+rule environment:
+    output:
+        fingerprint="results/environment/{env}.json",
+    log:
+        "logs/environment/{env}.log",
+    benchmark:
+        "logs/benchmarks/environment/{env}.tsv"
+    conda:
+        env_spec
+    threads: threads_for("environment")
+    params:
+        scripts=scripts_in_env,
+        seed=seed_for("environment"),
+        threads=threads_for("environment"),
+    script:
+        "../scripts/environment.py"
+
+
+rule verify_report:
+    input:
+        manifests=expand("results/checksums/{step}.sha256", step=STEPS),
+        fingerprints=expand(rules.environment.output.fingerprint, env=environments()),
+        references=reference_files(),
+        locks=lock_files(),
+    output:
+        json="results/verify/report.json",
+        html=report(
+            "results/verify/report.html",
+            category="Verification",
+            caption="../report/verify.rst",
+        ),
+    log:
+        "logs/verify_report/verify_report.log",
+    benchmark:
+        "logs/benchmarks/verify_report/verify_report.tsv"
+    localrule: True
+    conda:
+        "../envs/base.yaml"
+    threads: threads_for("verify")
+    params:
+        settings=experiment["verify"],
+        run=run_record(),
+        seed=seed_for("verify_report"),
+        threads=threads_for("verify"),
+    script:
+        "../scripts/verify_report.py"
+
+
+rule verify:
+    input:
+        report=rules.verify_report.output.json,
+    output:
+        verdict="results/verify/verdict.txt",
+    log:
+        "logs/verify/verify.log",
+    benchmark:
+        "logs/benchmarks/verify/verify.tsv"
+    localrule: True
+    conda:
+        "../envs/base.yaml"
+    threads: threads_for("verify")
+    params:
+        seed=seed_for("verify"),
+        threads=threads_for("verify"),
+    script:
+        "../scripts/verify.py"

@@ -1,0 +1,30 @@
+"""environment: the fingerprint of one env, taken inside it, as its steps see it."""
+
+import sys
+from pathlib import Path
+
+# The workflow's own seedlock package, not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seedlock.runtime import start_job
+
+
+def main(snakemake):
+    with start_job(snakemake) as job:
+        from seedlock.fingerprint import fingerprint
+        from seedlock.writers import write_json
+
+        workflow = Path(__file__).resolve().parents[1]
+        record = fingerprint(job.wildcards["env"], job.params.scripts, workflow)
+        write_json(job.output.fingerprint, record)
+        job.log.info(
+            "%s mode, %d packages, %d modules from %d scripts",
+            record["mode"],
+            len(record["packages"]),
+            len(record["modules"]),
+            len(job.params.scripts),
+        )
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (injected by Snakemake)

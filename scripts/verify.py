@@ -1,0 +1,34 @@
+"""verify: print the verification report into this rule's log, and fail the run if it failed.
+
+Snakemake shows this log for a failed job (--show-failed-logs), so the explanation of every
+difference ends up in front of the user.
+"""
+
+import sys
+from pathlib import Path
+
+# The workflow's own seedlock package, not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seedlock.runtime import start_job
+
+
+def main(snakemake):
+    with start_job(snakemake) as job:
+        import json
+
+        from seedlock.verify import report_text
+        from seedlock.writers import write_text
+
+        with open(job.input.report, encoding="utf-8") as handle:
+            report = json.load(handle)
+        text = report_text(report)
+        sys.stderr.write(text)  # stderr is this rule's log
+        if report["exit_code"] != 0:
+            sys.stderr.flush()
+            raise SystemExit(report["exit_code"])
+        write_text(job.output.verdict, f"{report['status']} {report['profile']['reference']}\n")
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (injected by Snakemake)

@@ -1,0 +1,54 @@
+"""verify_report: compare this run's outputs with the reference profile; write the report.
+
+It succeeds whenever the comparison could be made, so the report survives a failed verification;
+the verify rule then passes or fails on it.
+"""
+
+import sys
+from pathlib import Path
+
+# The workflow's own seedlock package, not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from seedlock.runtime import start_job
+
+
+def main(snakemake):
+    with start_job(snakemake) as job:
+        import json
+
+        from seedlock.checksums import read_manifest
+        from seedlock.profiles import canonical_digest, profile_of, select_reference
+        from seedlock.verify import Settings, build_report, current_entries, report_html
+        from seedlock.writers import write_json, write_text
+
+        root = Path(".")  # relative, so that messages name files as the user sees them
+        manifests = {}
+        for path in job.input.manifests:
+            manifests.update(read_manifest(path))
+        fingerprints = {}
+        for path in job.input.fingerprints:
+            with open(path, encoding="utf-8") as handle:
+                fingerprints[Path(path).stem] = json.load(handle)
+        key = profile_of(root, fingerprints)
+        reference, exact = select_reference(root, key)
+        run = {
+            **job.params.run,
+            "fingerprints": {name: canonical_digest(fp) for name, fp in fingerprints.items()},
+        }
+        report = build_report(
+            root,
+            current_entries(root, manifests),
+            key,
+            reference,
+            exact,
+            Settings.from_config(job.params.settings),
+            run,
+        )
+        write_json(job.output.json, report)
+        write_text(job.output.html, report_html(report))
+        job.log.info("verify %s against %s", report["status"], report["profile"]["reference"])
+
+
+if __name__ == "__main__":
+    main(snakemake)  # noqa: F821  (injected by Snakemake)

@@ -1,0 +1,216 @@
+"""``seedlock bless``: write references from the current outputs, the only writer under
+``references/``. It refuses unless the run is complete and unchanged since its checksums."""
+
+import datetime
+import json
+import platform
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from seedlock.checksums import Entry, file_sha256, hash_files, manifest_text, read_manifest
+from seedlock.errors import ReferenceProfileError
+from seedlock.profiles import (
+    CHECKSUMS,
+    PROVENANCE,
+    REFERENCES,
+    VALUES,
+    canonical_digest,
+    profile_of,
+    read_reference,
+    validate_provenance,
+)
+from seedlock.steps import RESULTS, STEPS, step_of
+from seedlock.writers import json_text
+
+REPORT = Path(RESULTS) / "verify" / "report.json"
+ENVIRONMENT = Path(RESULTS) / "environment"
+CHECKSUM_FOLDER = Path(RESULTS) / "checksums"
+DEFAULT_VALUES_MAX_BYTES = 256 * 1024
+TOOLS = ("numpy", "pandas", "scikit-learn", "scipy", "matplotlib", "snakemake", "threadpoolctl")
+
+
+def read_json(path: Path, what: str) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReferenceProfileError(f"{path}: not found; {what}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ReferenceProfileError(
+            f"{path}: not valid JSON ({error}); rerun the workflow"
+        ) from None
+
+
+def load_fingerprints(root: Path) -> dict[str, dict]:
+    folder = root / ENVIRONMENT
+    paths = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not paths:
+        raise ReferenceProfileError(
+            f"{folder}: no environment fingerprints; run the workflow first (make run)"
+        )
+    return {path.stem: read_json(path, "rerun the workflow") for path in paths}
+
+
+def run_entries(root: Path, steps: Sequence[str]) -> dict[str, Entry]:
+    """The outputs of a complete run, from its checksum manifests, after checking that every
+    listed file is still there with the same bytes."""
+    incomplete = root / ".snakemake" / "incomplete"
+    if incomplete.is_dir() and any(incomplete.iterdir()):
+        raise ReferenceProfileError(
+            f"{incomplete}: Snakemake marks unfinished jobs; rerun the workflow before blessing"
+        )
+    entries: dict[str, Entry] = {}
+    for step in steps:
+        manifest = root / CHECKSUM_FOLDER / f"{step}.sha256"
+        if not manifest.is_file():
+            raise ReferenceProfileError(
+                f"{manifest}: missing, so step {step} did not finish; rerun the workflow"
+            )
+        entries.update(read_manifest(manifest))
+    missing = sorted(path for path in entries if not (root / path).is_file())
+    if missing:
+        raise ReferenceProfileError(
+            f"{len(missing)} outputs are missing, e.g. {missing[0]}; rerun the workflow"
+        )
+    now = hash_files(root, entries)
+    changed = sorted(path for path in entries if now[path] != entries[path])
+    if changed:
+        raise ReferenceProfileError(
+            f"{len(changed)} outputs changed after the run checksummed them, e.g. {changed[0]}; "
+            "rerun the workflow"
+        )
+    return now
+
+
+def check_config_unchanged(root: Path, run: dict) -> None:
+    for name, digest in run.get("configfiles", {}).items():
+        path = root / name
+        if not path.is_file() or file_sha256(path) != digest:
+            raise ReferenceProfileError(
+                f"{name}: changed since the run; rerun the workflow before blessing"
+            )
+
+
+def git_state(root: Path) -> dict:
+    def git(*arguments):
+        completed = subprocess.run(["git", *arguments], cwd=root, capture_output=True, text=True)
+        return completed.stdout.strip() if completed.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
+
+
+def tool_versions(fingerprints: dict[str, dict]) -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for fingerprint in fingerprints.values():
+        versions["python"] = fingerprint["python"]["version"]
+        for package in fingerprint["packages"]:
+            name = package["name"].replace("matplotlib-base", "matplotlib")
+            if name in TOOLS:
+                versions[name] = package["version"]
+    return dict(sorted(versions.items()))
+
+
+def summarise_changes(old: dict[str, Entry], new: dict[str, Entry], steps) -> list[str]:
+    lines = []
+    for step in steps:
+        before = {p: e for p, e in old.items() if step_of(p) == step}
+        after = {p: e for p, e in new.items() if step_of(p) == step}
+        added = sorted(set(after) - set(before))
+        removed = sorted(set(before) - set(after))
+        changed = sorted(p for p in set(after) & set(before) if after[p].sha256 != before[p].sha256)
+        lines.append(
+            f"{step}: {len(added)} added, {len(changed)} changed, {len(removed)} removed, "
+            f"{len(after) - len(added) - len(changed)} unchanged"
+        )
+        for label, paths in (("added", added), ("changed", changed), ("removed", removed)):
+            lines.extend(f"  {label}: {path}" for path in paths[:20])
+            if len(paths) > 20:
+                lines.append(f"  ... {len(paths) - 20} more {label}")
+    return lines
+
+
+def bless(
+    root: Path,
+    steps: Sequence[str] | None = None,
+    profile: str | None = None,
+    values_max_bytes: int = DEFAULT_VALUES_MAX_BYTES,
+    say: Callable[[str], None] = print,
+) -> Path:
+    """Write ``references/<profile>/`` from the current run; return its folder."""
+    steps = list(steps or STEPS)
+    unknown = [step for step in steps if step not in STEPS]
+    if unknown:
+        raise ReferenceProfileError(
+            f"--step {unknown[0]}: not a step; choose from {', '.join(STEPS)}"
+        )
+    report = read_json(root / REPORT, "run the workflow first (make run)")
+    run = report.get("run", {})
+    check_config_unchanged(root, run)
+    fingerprints = load_fingerprints(root)
+    key = profile_of(root, fingerprints)
+    profile_id = profile or key.id
+    target = root / REFERENCES / profile_id
+    existing = read_reference(target) if target.exists() else None
+    old_entries = existing.entries if existing else {}
+    blessed = run_entries(root, steps)
+    kept = {p: e for p, e in old_entries.items() if step_of(p) not in steps}
+    entries = dict(sorted({**kept, **blessed}.items()))
+
+    provenance = validate_provenance(
+        {
+            "schema_version": 1,
+            "profile": profile_id,
+            "mode": key.mode,
+            "platform": key.platform,
+            "cpu": {
+                "model": next(iter(fingerprints.values()))["cpu"]["model"],
+                "simd_level": key.simd_level,
+            },
+            "environment_digest": key.environment_digest,
+            "fingerprints": {name: canonical_digest(fp) for name, fp in fingerprints.items()},
+            "git": git_state(root),
+            "job_environment": {
+                name: fp["environment_variables"] for name, fp in fingerprints.items()
+            },
+            "seeds": run.get("seeds", {}),
+            "config_sha256": run.get("config_sha256", "0" * 64),
+            "tools": tool_versions(fingerprints),
+            "blessed_at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
+            "steps": sorted({step_of(p) for p in entries if step_of(p)}, key=STEPS.index),
+            "values_max_bytes": values_max_bytes,
+        },
+        "provenance to write",
+    )
+
+    (root / REFERENCES).mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{profile_id}.", dir=root / REFERENCES))
+    try:
+        (staging / CHECKSUMS).write_text(manifest_text(entries), encoding="utf-8")
+        (staging / PROVENANCE).write_text(json_text(provenance), encoding="utf-8")
+        for path, entry in entries.items():
+            if entry.size is not None and entry.size <= values_max_bytes:
+                source = root / path if path in blessed else existing.folder / VALUES / path
+                if source.is_file():
+                    copy = staging / VALUES / path
+                    copy.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, copy)
+        staging.chmod(0o755)
+        # Swap the folders so that a reader sees the old references or the new, never a mix.
+        retired = None
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{profile_id}.old.", dir=root / REFERENCES))
+            target.rename(retired / "profile")
+        staging.rename(target)
+        if retired:
+            shutil.rmtree(retired)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    say(f"blessed {len(blessed)} outputs of {len(steps)} steps into {target.relative_to(root)}")
+    for line in summarise_changes(old_entries, entries, steps):
+        say(line)
+    return target

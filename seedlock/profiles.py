@@ -1,0 +1,173 @@
+"""Reference profiles: which environment made a set of references, and the references on disk.
+
+A profile id is mode + platform + SIMD level + a digest of the locks in force, e.g.
+``host-linux-64-x86-64-v4-1a2b3c4d5e6f``. ``references/<profile>/`` holds ``checksums.sha256``,
+``values/`` (copies of small outputs) and ``provenance.json``.
+"""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from seedlock.checksums import Entry, read_manifest
+from seedlock.errors import ManifestError
+from seedlock.fingerprint import lowest_simd_level
+
+REFERENCES = "references"
+CHECKSUMS = "checksums.sha256"
+VALUES = "values"
+PROVENANCE = "provenance.json"
+PROVENANCE_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "provenance.schema.yaml"
+HOST_LOCK = "requirements.lock"
+
+
+@dataclass(frozen=True)
+class ProfileKey:
+    mode: str
+    platform: str
+    simd_level: str
+    environment_digest: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.mode}-{self.platform}-{self.simd_level}-{self.environment_digest[:12]}"
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def canonical_digest(value) -> str:
+    """sha256 of a JSON value in canonical form: the same data gives the same digest anywhere."""
+    return sha256_text(json.dumps(value, sort_keys=True, separators=(",", ":")))
+
+
+def lock_files(root: Path, mode: str, platform: str, env_names) -> list[Path]:
+    """The lock files that define the environment: the hashed PyPI lock in host mode; each env's
+    pin file for this platform in conda mode (its spec until a pin exists)."""
+    if mode == "host":
+        return [root / HOST_LOCK]
+    files = []
+    for name in sorted(env_names):
+        pin = root / "envs" / f"{name}.{platform}.pin.txt"
+        files.append(pin if pin.is_file() else root / "envs" / f"{name}.yaml")
+    return files
+
+
+def environment_digest(root: Path, mode: str, platform: str, python_version: str, env_names):
+    """sha256 over the lock files in force and the Python minor version (one PyPI lock resolves
+    differently for different Pythons)."""
+    digest = hashlib.sha256()
+    digest.update(f"{mode}\npython {'.'.join(python_version.split('.')[:2])}\n".encode())
+    for path in lock_files(root, mode, platform, env_names):
+        digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
+        digest.update(path.read_bytes() if path.is_file() else b"(absent)")
+    return digest.hexdigest()
+
+
+def profile_of(root: Path, fingerprints: Mapping[str, dict]) -> ProfileKey:
+    """The profile of a run, from the fingerprints of its environments."""
+    first = fingerprints[sorted(fingerprints)[0]]
+    modes = {fp["mode"] for fp in fingerprints.values()}
+    mode = "conda" if "conda" in modes else "host"
+    platform = first["platform"]["subdir"]
+    simd = lowest_simd_level(fp["cpu"]["simd_level"] for fp in fingerprints.values())
+    python = first["python"]["version"]
+    return ProfileKey(
+        mode, platform, simd, environment_digest(root, mode, platform, python, fingerprints)
+    )
+
+
+def _provenance_validator():
+    with open(PROVENANCE_SCHEMA, encoding="utf-8") as handle:
+        return jsonschema.Draft202012Validator(yaml.safe_load(handle))
+
+
+def validate_provenance(provenance, source: str) -> dict:
+    error = jsonschema.exceptions.best_match(_provenance_validator().iter_errors(provenance))
+    if error is not None:
+        where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+        raise ManifestError(f"{source}: {where}: {error.message}")
+    return provenance
+
+
+def read_provenance(path: Path) -> dict:
+    try:
+        provenance = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ManifestError(f"{path}: cannot read: {error.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ManifestError(f"{path}: not valid JSON ({error}); restore it from git") from None
+    provenance = validate_provenance(provenance, str(path))
+    if provenance["profile"] != path.parent.name:
+        raise ManifestError(
+            f"{path}: profile: {provenance['profile']!r} does not match its folder "
+            f"{path.parent.name!r}"
+        )
+    return provenance
+
+
+@dataclass
+class Reference:
+    """One profile's references, validated on reading."""
+
+    folder: Path
+    provenance: dict
+    entries: dict[str, Entry]
+
+    @property
+    def id(self) -> str:
+        return self.provenance["profile"]
+
+    @property
+    def key(self) -> ProfileKey:
+        p = self.provenance
+        return ProfileKey(p["mode"], p["platform"], p["cpu"]["simd_level"], p["environment_digest"])
+
+    def value_copy(self, path: str) -> bytes | None:
+        copy = self.folder / VALUES / path
+        return copy.read_bytes() if copy.is_file() else None
+
+
+def read_reference(folder: Path) -> Reference:
+    provenance = read_provenance(folder / PROVENANCE)
+    entries = read_manifest(folder / CHECKSUMS)
+    return Reference(folder, provenance, entries)
+
+
+def reference_folders(root: Path) -> list[Path]:
+    base = root / REFERENCES
+    return sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+
+
+def closeness(key: ProfileKey, other: ProfileKey) -> tuple:
+    """How close another profile is: same platform first, then SIMD level, mode and locks."""
+    return (
+        key.platform == other.platform,
+        key.simd_level == other.simd_level,
+        key.mode == other.mode,
+        key.environment_digest == other.environment_digest,
+    )
+
+
+def select_reference(root: Path, key: ProfileKey) -> tuple[Reference | None, bool]:
+    """The reference of this profile (exact=True), else the closest one (exact=False), else None."""
+    folders = reference_folders(root)
+    exact = root / REFERENCES / key.id
+    if exact in folders:
+        return read_reference(exact), True
+    if not folders:
+        return None, False
+    references = [read_reference(folder) for folder in folders]
+    best = max(references, key=lambda reference: (closeness(key, reference.key), reference.id))
+    return best, False
+
+
+def differing_fields(key: ProfileKey, other: ProfileKey) -> list[str]:
+    names = ("mode", "platform", "simd_level", "environment_digest")
+    return [name for name in names if getattr(key, name) != getattr(other, name)]

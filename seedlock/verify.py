@@ -1,0 +1,328 @@
+"""Verify a run against its reference profile and explain every difference.
+
+Each output gets one class: MATCH (same bytes), EQUIVALENT (differs within the tolerance config
+declares for it, or differs in a file config ignores with a reason), DIFFERENT, MISSING (in the
+reference, not in the run) or UNEXPECTED (in the run, not in the reference). Differences are
+traced to the upstream-most step that diverged, in DAG order; the differences of its downstream
+steps are marked as its consequences.
+"""
+
+import fnmatch
+import html
+import os
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from seedlock.checksums import Entry, hash_files
+from seedlock.compare import (
+    DIFFERENT,
+    EQUIVALENT,
+    MATCH,
+    MISSING,
+    UNEXPECTED,
+    Difference,
+    Tolerance,
+    compare_content,
+)
+from seedlock.profiles import ProfileKey, Reference, differing_fields
+from seedlock.steps import RESULTS, STEPS, UPSTREAM, step_of
+
+CLASSES = (MATCH, EQUIVALENT, DIFFERENT, MISSING, UNEXPECTED)
+EXIT_PASS, EXIT_FAIL = 0, 1
+REPORT_SCHEMA_VERSION = 1
+
+
+@dataclass
+class Settings:
+    tolerances: list[Tolerance] = field(default_factory=list)
+    cross_env_tolerances: list[Tolerance] = field(default_factory=list)
+    strict: bool = False
+    cross_env: bool = False
+
+    @classmethod
+    def from_config(cls, verify_config: Mapping, strict=None, cross_env=None) -> "Settings":
+        def rules(items):
+            return [Tolerance(**{k: v for k, v in item.items()}) for item in items]
+
+        return cls(
+            tolerances=rules(verify_config.get("tolerances", [])),
+            cross_env_tolerances=rules(verify_config.get("cross_env_tolerances", [])),
+            strict=verify_config.get("strict", False) if strict is None else strict,
+            cross_env=verify_config.get("cross_env", False) if cross_env is None else cross_env,
+        )
+
+
+@dataclass
+class FileResult:
+    path: str
+    step: str | None
+    status: str
+    tolerance: Tolerance
+    difference: Difference | None = None
+    consequence_of: str | None = None
+
+    def as_dict(self) -> dict:
+        result = {
+            "path": self.path,
+            "step": self.step,
+            "class": self.status,
+            "policy": self.tolerance.policy,
+        }
+        if self.tolerance.pattern:
+            result["pattern"] = self.tolerance.pattern
+        if self.tolerance.reason:
+            result["reason"] = self.tolerance.reason
+        if self.consequence_of:
+            result["consequence_of"] = self.consequence_of
+        if self.difference is not None:
+            result["difference"] = self.difference.as_dict()
+        return result
+
+
+def tolerance_for(path: str, rules: Sequence[Tolerance]) -> Tolerance:
+    """The first rule whose pattern matches ``path`` (shell-style; ``*`` also matches ``/``)."""
+    for rule in rules:
+        if fnmatch.fnmatchcase(path, rule.pattern):
+            return rule
+    return Tolerance()
+
+
+def output_files(root: Path) -> list[str]:
+    """Every file under the verified steps' folders, relative to ``root``."""
+    paths = []
+    for step in STEPS:
+        folder = root / RESULTS / step
+        for directory, _, names in os.walk(folder):
+            for name in names:
+                paths.append((Path(directory) / name).relative_to(root).as_posix())
+    return sorted(paths)
+
+
+def current_entries(root: Path, manifests: Mapping[str, Entry] | None = None) -> dict[str, Entry]:
+    """Hash and size of every output now on disk. Digests the checksum rules just wrote are reused
+    when the size still agrees; any other file (an output no rule declares) is hashed here."""
+    manifests = manifests or {}
+    entries, to_hash = {}, []
+    for path in output_files(root):
+        known = manifests.get(path)
+        if known is not None and known.size == (root / path).stat().st_size:
+            entries[path] = known
+        else:
+            to_hash.append(path)
+    entries.update(hash_files(root, to_hash))
+    return entries
+
+
+def classify(
+    root: Path, current: Mapping[str, Entry], reference: Reference, rules: Sequence[Tolerance]
+) -> list[FileResult]:
+    results = []
+    for path in sorted(set(current) | set(reference.entries)):
+        tolerance = tolerance_for(path, rules)
+        now, then = current.get(path), reference.entries.get(path)
+        result = FileResult(path, step_of(path), MATCH, tolerance)
+        if now is None:
+            result.status = MISSING
+        elif then is None:
+            result.status = UNEXPECTED
+        elif now.sha256 != then.sha256:
+            result.difference = compare_content(
+                path,
+                (root / path).read_bytes(),
+                reference.value_copy(path),
+                tolerance,
+                now.size,
+                then.size,
+            )
+            if tolerance.policy == "ignore" or (
+                tolerance.policy == "numeric" and result.difference.within_tolerance
+            ):
+                result.status = EQUIVALENT
+            else:
+                result.status = DIFFERENT
+        results.append(result)
+    return results
+
+
+def trace_divergence(results: Sequence[FileResult]) -> list[str]:
+    """Mark differences downstream of a diverged step as its consequences; return the diverged
+    steps that have no diverged step upstream of them (the root causes), in DAG order."""
+    # An unexpected extra file changes nothing a later step reads, so it causes nothing.
+    diverged = {r.step for r in results if r.status not in (MATCH, UNEXPECTED) and r.step}
+    for result in results:
+        if result.status != MATCH and result.step is not None:
+            upstream = [step for step in UPSTREAM[result.step] if step in diverged]
+            result.consequence_of = upstream[0] if upstream else None
+    roots = {r.step for r in results if r.status != MATCH and r.step and not r.consequence_of}
+    return [step for step in STEPS if step in roots]
+
+
+def failing(result: FileResult, strict: bool) -> bool:
+    if result.status in (DIFFERENT, MISSING):
+        return True
+    if strict and result.status == UNEXPECTED:
+        return True
+    return strict and result.status == EQUIVALENT and result.tolerance.policy != "ignore"
+
+
+def build_report(
+    root: Path,
+    current: Mapping[str, Entry],
+    key: ProfileKey,
+    reference: Reference | None,
+    exact: bool,
+    settings: Settings,
+    run: Mapping | None = None,
+) -> dict:
+    """The verification report as a JSON-ready dict, with its exit code."""
+    report = {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "profile": {
+            "current": key.id,
+            "reference": reference.id if reference else None,
+            "exact": exact,
+            "differs_in": differing_fields(key, reference.key) if reference else [],
+        },
+        "strict": settings.strict,
+        "cross_env": settings.cross_env,
+        "run": dict(run or {}),
+        "outputs": len(current),
+    }
+    if reference is None:
+        report.update(
+            status="FAIL",
+            exit_code=EXIT_FAIL,
+            counts={},
+            files=[],
+            root_causes=[],
+            problems=[
+                f"no references exist; after checking the outputs, write them "
+                f"with: seedlock bless (profile {key.id})"
+            ],
+        )
+        return report
+    rules = settings.tolerances if exact else settings.cross_env_tolerances + settings.tolerances
+    results = classify(root, current, reference, rules)
+    roots = trace_divergence(results)
+    counts = Counter(result.status for result in results)
+    problems = []
+    if not exact:
+        problems.append(
+            f"no reference profile matches this environment ({key.id}); compared with the "
+            f"closest, {reference.id}, which differs in "
+            f"{', '.join(report['profile']['differs_in'])}"
+            + (
+                ""
+                if settings.cross_env
+                else "; pass --cross-env to accept a cross-environment "
+                "comparison, or bless this profile"
+            )
+        )
+    failed = any(failing(result, settings.strict) for result in results)
+    if not exact and not settings.cross_env:
+        failed = True
+    run_config = (run or {}).get("config_sha256")
+    if run_config and run_config != reference.provenance["config_sha256"]:
+        problems.append("the config differs from the one the references were blessed with")
+    report.update(
+        status="FAIL" if failed else "PASS",
+        exit_code=EXIT_FAIL if failed else EXIT_PASS,
+        counts={name: counts.get(name, 0) for name in CLASSES},
+        root_causes=roots,
+        problems=problems,
+        files=[result.as_dict() for result in results if result.status != MATCH],
+    )
+    return report
+
+
+def _number(value) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def describe_difference(difference: Mapping) -> str:
+    parts = []
+    for name, stats in difference.get("numeric", {}).items():
+        parts.append(
+            f"{name}: max abs {_number(stats['max_abs'])}, max rel "
+            f"{_number(stats['max_rel'])} ({stats['values_changed']} values)"
+        )
+    for name, count in difference.get("labels_changed", {}).items():
+        parts.append(f"{name}: {count} labels/values changed")
+    parts.extend(difference.get("structure", []))
+    if "size" in difference:
+        size = difference["size"]
+        offset = difference["first_differing_byte"]
+        where = (
+            "first differing byte unknown (no reference copy in values/)"
+            if offset is None
+            and size["reference"] is not None
+            and size["current"] == size["reference"]
+            else f"first differing byte at offset {offset}"
+        )
+        parts.append(f"size {size['current']} bytes, reference {size['reference']} bytes; {where}")
+    return "; ".join(parts)
+
+
+def report_text(report: Mapping) -> str:
+    """The report for people: the rule's log, the CLI's output."""
+    profile = report["profile"]
+    lines = [
+        f"seedlock verify: {report['status']}",
+        f"profile: {profile['current']}"
+        + (
+            f" (references: {profile['reference']}"
+            + (")" if profile["exact"] else ", a different profile)")
+            if profile["reference"]
+            else " (no references)"
+        ),
+    ]
+    if report["counts"]:
+        lines.append("outputs: " + ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES))
+    lines.extend(f"problem: {problem}" for problem in report["problems"])
+    if report["root_causes"]:
+        first, *others = report["root_causes"]
+        consequences = sorted(
+            {f["step"] for f in report["files"] if f.get("consequence_of")}, key=STEPS.index
+        )
+        lines.append(
+            f"first diverged step: {first}"
+            + (f" (also diverged independently: {', '.join(others)})" if others else "")
+            + (f"; downstream consequences in: {', '.join(consequences)}" if consequences else "")
+        )
+    for item in report["files"]:
+        where = item["step"] or "no step"
+        if item.get("consequence_of"):
+            where += f", consequence of {item['consequence_of']}"
+        detail = describe_difference(item["difference"]) if "difference" in item else ""
+        if item.get("reason"):
+            detail = f"ignored: {item['reason']}" + (f"; {detail}" if detail else "")
+        lines.append(
+            f"{item['class']:<10} {item['path']}  [{where}]" + (f"  {detail}" if detail else "")
+        )
+    return "\n".join(lines) + "\n"
+
+
+def report_html(report: Mapping) -> str:
+    """The report as a small standalone HTML page, for Snakemake's --report."""
+    escape = html.escape
+    rows = "\n".join(
+        f"<tr><td>{escape(item['class'])}</td><td>{escape(item['path'])}</td>"
+        f"<td>{escape(item['step'] or '')}</td><td>{escape(item.get('consequence_of') or '')}</td>"
+        f"<td>{escape(describe_difference(item.get('difference', {})))}"
+        f"{escape(' ignored: ' + item['reason']) if item.get('reason') else ''}</td></tr>"
+        for item in report["files"]
+    )
+    counts = ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES) if report["counts"] else ""
+    problems = "".join(f"<p>{escape(problem)}</p>" for problem in report["problems"])
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>seedlock verify</title>"
+        "<style>td,th{padding:2px 8px;text-align:left;font-family:monospace}</style></head>"
+        f"<body><h2>seedlock verify: {escape(report['status'])}</h2>"
+        f"<p>profile {escape(report['profile']['current'])}; references "
+        f"{escape(str(report['profile']['reference']))}</p><p>{escape(counts)}</p>{problems}"
+        f"<p>first diverged step: {escape(', '.join(report['root_causes']) or 'none')}</p>"
+        "<table><tr><th>class</th><th>output</th><th>step</th><th>consequence of</th>"
+        f"<th>difference</th></tr>\n{rows}\n</table></body></html>\n"
+    )

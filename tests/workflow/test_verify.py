@@ -1,0 +1,332 @@
+"""Verification on the tiny config: bless, verify, and every way an output can go wrong.
+
+One tiny run is blessed; a second run in a fresh folder is checked against those references by
+the workflow's own verify rule and by coreutils. Then every output is damaged in turn.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from seedlock.cli import main as seedlock_main
+from seedlock.steps import step_of
+from tests.conftest import TINY_CONFIG, copy_workflow, run_snakemake, tree_digests
+
+pytestmark = pytest.mark.workflow
+
+TINY = "tests/config/tiny.yaml"
+
+
+def run_workflow(workdir: Path, *targets: str, cores: int = 2, check: bool = True):
+    # Targets go first: --configfile takes every word after it.
+    return run_snakemake(
+        workdir, *targets, "--cores", str(cores), "--configfile", TINY, check=check
+    )
+
+
+def seedlock(workdir: Path, capsys, monkeypatch, *arguments: str) -> tuple[int, str, str]:
+    """Run the seedlock CLI in-process in ``workdir``; (exit code, stdout, stderr)."""
+    monkeypatch.chdir(workdir)
+    capsys.readouterr()
+    code = seedlock_main(list(arguments))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def blessed(tmp_path_factory) -> Path:
+    """A tiny run whose outputs are blessed as its references."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("blessed") / "workflow")
+    first = run_workflow(workdir, check=False)
+    assert first.returncode != 0, "verify must fail while no references exist"
+    log = (workdir / "logs/verify/verify.log").read_text()
+    assert "no references exist" in log and "seedlock bless" in log
+    bless = subprocess.run(
+        [sys.executable, "-m", "seedlock", "bless"],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    assert bless.returncode == 0, bless.stderr
+    assert "prepare_data: 4 added, 0 changed, 0 removed" in bless.stdout
+    run_workflow(workdir)  # verify reruns against the new references and passes
+    return workdir
+
+
+@pytest.fixture
+def damaged(blessed, tmp_path) -> Path:
+    """A throwaway copy of the blessed run, free to damage."""
+    workdir = tmp_path / "copy"
+    shutil.copytree(blessed, workdir, symlinks=True)
+    return workdir
+
+
+def outputs(workdir: Path) -> list[str]:
+    return sorted(
+        str(p.relative_to(workdir))
+        for p in (workdir / "results").rglob("*")
+        if p.is_file() and step_of(str(p.relative_to(workdir)))
+    )
+
+
+def reference_folder(workdir: Path) -> Path:
+    (folder,) = (workdir / "references").iterdir()
+    return folder
+
+
+def test_verify_rule_passes_and_writes_its_report(blessed):
+    report = json.loads((blessed / "results/verify/report.json").read_text())
+    assert report["status"] == "PASS" and report["exit_code"] == 0
+    assert report["counts"]["MATCH"] == len(outputs(blessed)) == 47
+    assert report["profile"]["exact"] and report["profile"]["current"].startswith("host-")
+    assert (blessed / "results/verify/verdict.txt").read_text().startswith("PASS ")
+    assert "seedlock verify: PASS" in (blessed / "logs/verify/verify.log").read_text()
+    html = (blessed / "results/verify/report.html").read_text()
+    assert "seedlock verify: PASS" in html
+
+
+def test_reference_profile_layout(blessed):
+    folder = reference_folder(blessed)
+    provenance = json.loads((folder / "provenance.json").read_text())
+    assert provenance["profile"] == folder.name
+    assert provenance["seeds"]["root"] == 7
+    assert provenance["job_environment"]["ml"]["PYTHONHASHSEED"] == "0"
+    assert set(provenance["fingerprints"]) == {"base", "ml"}
+    assert "scikit-learn" in provenance["tools"]
+    assert provenance["steps"][0] == "prepare_data"
+    assert (folder / "values/results/aggregate/table1.csv").read_bytes() == (
+        blessed / "results/aggregate/table1.csv"
+    ).read_bytes()
+
+
+def test_fresh_run_elsewhere_matches_the_blessed_references(blessed, tmp_path):
+    fresh = copy_workflow(tmp_path / "fresh" / "deeper")
+    shutil.copytree(blessed / "references", fresh / "references")
+    references_before = tree_digests(fresh / "references")
+    run_workflow(fresh, cores=1)
+    report = json.loads((fresh / "results/verify/report.json").read_text())
+    assert report["status"] == "PASS", report
+    assert report["counts"]["MATCH"] == 47
+    # coreutils agrees, from the repository root, on the manifest as committed
+    manifest = reference_folder(fresh) / "checksums.sha256"
+    check = subprocess.run(
+        ["sha256sum", "-c", "--strict", str(manifest.relative_to(fresh))],
+        cwd=fresh,
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.count(": OK") == 47
+    assert tree_digests(fresh / "references") == references_before
+
+
+def flip_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_flipping_one_byte_of_any_output_fails_naming_file_and_step(damaged, capsys, monkeypatch):
+    paths = outputs(damaged)
+    assert len(paths) == 47
+    for path in paths:
+        original = (damaged / path).read_bytes()
+        flip_byte(damaged / path)
+        code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
+        assert code == 1, f"{path}: verify passed\n{out}"
+        assert f"DIFFERENT  {path}  [{step_of(path)}]" in out, out
+        (damaged / path).write_bytes(original)
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
+    assert code == 0, out
+
+
+def test_truncated_deleted_and_unexpected_files(damaged, capsys, monkeypatch):
+    truncated = damaged / "results/evaluate/iris/random_forest/rep1.predictions.csv"
+    truncated.write_bytes(truncated.read_bytes()[:100])
+    (damaged / "results/train/wine/random_forest/rep0.pkl").unlink()
+    (damaged / "results/aggregate/stray.csv").write_text("a\n1\n")
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
+    assert code == 1
+    assert (
+        "DIFFERENT  results/evaluate/iris/random_forest/rep1.predictions.csv  [evaluate, "
+        "consequence of train]"
+    ) in out
+    assert "row count differs" in out
+    assert "MISSING    results/train/wine/random_forest/rep0.pkl  [train]" in out
+    assert "UNEXPECTED results/aggregate/stray.csv  [aggregate" in out
+    assert "first diverged step: train" in out
+
+
+def test_an_unexpected_file_alone_passes_unless_strict(damaged, capsys, monkeypatch):
+    (damaged / "results/figures/extra.png").write_bytes(b"\x89PNG")
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
+    assert code == 0 and "1 UNEXPECTED" in out
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--strict", "--config", TINY)
+    assert code == 1
+
+
+def bump_metric(workdir: Path, relative: float) -> str:
+    path = "results/evaluate/wine/logistic_regression/rep0.json"
+    data = json.loads((workdir / path).read_text())
+    data["metrics"]["log_loss"] *= 1 + relative
+    (workdir / path).write_text(json.dumps(data, sort_keys=True, indent=2) + "\n")
+    return path
+
+
+def test_tiny_relative_change_is_equivalent_under_numeric_and_different_under_exact(
+    damaged, capsys, monkeypatch
+):
+    path = bump_metric(damaged, 1e-13)
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
+    assert code == 1
+    assert f"DIFFERENT  {path}  [evaluate]" in out
+    relative = re.search(r"metrics\.log_loss: max abs \S+, max rel (\S+) \(1 values\)", out)
+    assert relative and float(relative[1]) == pytest.approx(1e-13, rel=0.01), out
+
+    numeric = yaml.safe_load(TINY_CONFIG.read_text())
+    numeric["verify"] = {
+        "tolerances": [{"pattern": "results/evaluate/*.json", "policy": "numeric", "rtol": 1e-9}]
+    }
+    (damaged / "numeric.yaml").write_text(yaml.safe_dump(numeric))
+    code, out, _ = seedlock(
+        damaged, capsys, monkeypatch, "verify", "--config", "numeric.yaml", "--json", "report.json"
+    )
+    assert code == 0, out
+    assert f"EQUIVALENT {path}  [evaluate]" in out
+    item = json.loads((damaged / "report.json").read_text())["files"][0]
+    assert item["class"] == "EQUIVALENT" and item["policy"] == "numeric"
+    assert item["difference"]["numeric"]["metrics.log_loss"]["max_rel"] == pytest.approx(
+        1e-13, rel=0.05
+    )
+    code, _, _ = seedlock(
+        damaged, capsys, monkeypatch, "verify", "--strict", "--config", "numeric.yaml"
+    )
+    assert code == 1
+
+
+MANIFEST_FAULTS = {
+    "absolute path": lambda text: text.replace(
+        "  results/split/iris/rep0.json", "  /etc/passwd", 1
+    ),
+    "dot-dot path": lambda text: text.replace(
+        "  results/split/iris/rep0.json", "  results/../../x.json", 1
+    ),
+    "malformed line": lambda text: text + "this is not a checksum line\n",
+    "short digest": lambda text: text + "abc123  results/split/iris/rep9.json\n",
+    "duplicate path": lambda text: text + text.splitlines()[2] + "\n",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(MANIFEST_FAULTS))
+def test_manifest_faults_exit_2_with_one_line_and_write_nothing(
+    damaged, capsys, monkeypatch, fault
+):
+    manifest = reference_folder(damaged) / "checksums.sha256"
+    manifest.write_text(MANIFEST_FAULTS[fault](manifest.read_text()))
+    before = tree_digests(damaged)
+    code, out, err = seedlock(
+        damaged, capsys, monkeypatch, "verify", "--config", TINY, "--json", "report.json"
+    )
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("seedlock: error: references/"), err
+    assert "checksums.sha256:" in err
+    assert tree_digests(damaged) == before
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda text: text[: len(text) // 2], "not valid JSON"),
+        (
+            lambda text: text.replace('"schema_version": 1', '"schema_version": 7'),
+            "schema_version: 1 was expected",
+        ),
+        (lambda text: text.replace('"mode": "host"', '"mode": "docker"'), "mode: 'docker'"),
+    ],
+    ids=["corrupt", "wrong-version", "bad-mode"],
+)
+def test_bad_provenance_exits_2_and_writes_nothing(damaged, capsys, monkeypatch, damage, message):
+    provenance = reference_folder(damaged) / "provenance.json"
+    provenance.write_text(damage(provenance.read_text()))
+    before = tree_digests(damaged)
+    code, out, err = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
+    assert code == 2 and out == ""
+    assert err.startswith("seedlock: error: references/") and message in err, err
+    assert err.count("\n") == 1
+    assert tree_digests(damaged) == before
+
+
+def test_bless_refuses_when_an_output_is_missing(damaged, capsys, monkeypatch):
+    (damaged / "results/cross_validate/iris/random_forest/rep1.csv").unlink()
+    before = tree_digests(damaged / "references")
+    code, _, err = seedlock(damaged, capsys, monkeypatch, "bless")
+    assert code == 2
+    assert err == (
+        "seedlock: error: 1 outputs are missing, e.g. "
+        "results/cross_validate/iris/random_forest/rep1.csv; rerun the workflow\n"
+    )
+    assert tree_digests(damaged / "references") == before
+
+
+def test_bless_of_one_step_reports_changes_and_keeps_the_rest(damaged, capsys, monkeypatch):
+    reference = reference_folder(damaged)
+    table = damaged / "results/aggregate/table1.md"
+    table.write_text(table.read_text() + "\nA note.\n")
+    # the checksum rule reruns for the edited output, as a real rerun would
+    run_workflow(damaged, "results/checksums/aggregate.sha256", "--force")
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "bless", "--step", "aggregate")
+    assert code == 0
+    assert "aggregate: 0 added, 1 changed, 0 removed, 2 unchanged" in out
+    assert "  changed: results/aggregate/table1.md" in out
+    assert "prepare_data:" not in out
+    manifest = (reference / "checksums.sha256").read_text()
+    assert manifest.count("  results/") == 47
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
+    assert code == 0, out
+
+
+def test_verify_never_writes_under_references(damaged, capsys, monkeypatch):
+    before = tree_digests(damaged / "references")
+    flip_byte(damaged / "results/split/wine/rep1.json")
+    seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY, "--json", "r.json")
+    run_workflow(damaged, check=False)
+    assert tree_digests(damaged / "references") == before
+
+
+def test_no_matching_profile_is_a_cross_environment_comparison(damaged, capsys, monkeypatch):
+    folder = reference_folder(damaged)
+    provenance = json.loads((folder / "provenance.json").read_text())
+    provenance["profile"] = "host-linux-64-x86-64-v2-000000000000"
+    provenance["cpu"]["simd_level"] = "x86-64-v2"
+    provenance["environment_digest"] = "0" * 64
+    (folder / "provenance.json").write_text(json.dumps(provenance))
+    folder.rename(folder.parent / provenance["profile"])
+
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
+    assert code == 1
+    assert "problem: no reference profile matches this environment" in out
+    assert "differs in simd_level, environment_digest" in out
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--cross-env", "--config", TINY)
+    assert code == 0, out
+
+
+def test_status_names_the_profile_and_the_last_result(blessed, capsys, monkeypatch):
+    code, out, _ = seedlock(blessed, capsys, monkeypatch, "status")
+    assert code == 0
+    profile = reference_folder(blessed).name
+    assert f"active profile: {profile}\nreferences for it: yes" in out
+    assert f"last verify: PASS against {profile} (47 MATCH" in out
+
+
+def test_snakemake_report_has_the_verification_section(blessed, tmp_path):
+    run_snakemake(blessed, "--configfile", TINY, "--report", str(tmp_path / "report.html"))
+    html = (tmp_path / "report.html").read_text()
+    for category in ("Verification", "Table 1", "Figures"):
+        assert category in html
