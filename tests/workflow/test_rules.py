@@ -1,6 +1,7 @@
 """Every code-running rule, as Snakemake itself parses it, has a seed param and a conda env."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from snakemake.api import SnakemakeApi
@@ -37,7 +38,10 @@ def workflow_rules():
             storage_settings=StorageSettings(),
         )
         workflow_api.dag()  # parses the Snakefile
-        yield list(workflow_api._workflow.rules)
+        workflow = workflow_api._workflow
+        for rule in workflow.rules:
+            rule.runs_locally = rule.name in workflow._localrules  # local even on a cluster
+        yield list(workflow.rules)
 
 
 def runs_code(rule) -> bool:
@@ -64,9 +68,16 @@ def test_every_code_rule_names_an_existing_conda_env(workflow_rules):
         if not runs_code(rule):
             continue
         assert rule.conda_env, f"rule {rule.name} has no conda: env"
-        env_file = (Path(rule.snakefile).parent / str(rule.conda_env)).resolve()
-        assert env_file.is_file(), f"rule {rule.name}: {env_file} does not exist"
-        assert env_file.parent == REPO / "envs"
+        if callable(rule.conda_env):  # one env per wildcard value, e.g. the fingerprint rule
+            specs = [
+                rule.conda_env(SimpleNamespace(env=p.stem)) for p in (REPO / "envs").glob("*.yaml")
+            ]
+        else:
+            specs = [rule.conda_env]
+        for spec in specs:
+            env_file = (Path(rule.snakefile).parent / str(spec)).resolve()
+            assert env_file.is_file(), f"rule {rule.name}: {env_file} does not exist"
+            assert env_file.parent == REPO / "envs"
 
 
 def test_every_code_rule_has_log_and_benchmark(workflow_rules):
@@ -76,3 +87,54 @@ def test_every_code_rule_has_log_and_benchmark(workflow_rules):
             assert rule.benchmark, rule.name
             assert str(rule.benchmark).startswith(f"logs/benchmarks/{rule.name}/"), rule.name
             assert all(str(path).startswith(f"logs/{rule.name}/") for path in rule.log), rule.name
+
+
+def rule_graph() -> dict[str, set[str]]:
+    """Direct upstream rules of each rule, from Snakemake's own --rulegraph."""
+    import re
+    import subprocess
+    import sys
+
+    dot = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--rulegraph", "--configfile", str(TINY_CONFIG)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    names = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)"', dot, re.MULTILINE))
+    upstream: dict[str, set[str]] = {name: set() for name in names.values()}
+    for source, target in re.findall(r"^\s*(\d+) -> (\d+)", dot, re.MULTILINE):
+        upstream[names[target]].add(names[source])
+    return upstream
+
+
+def test_step_table_matches_the_rule_graph():
+    from seedlock.steps import STEPS, UPSTREAM
+
+    direct = rule_graph()
+
+    def ancestors(step):
+        found = set()
+        for parent in direct[step]:
+            if parent in UPSTREAM:
+                found |= {parent} | ancestors(parent)
+        return found
+
+    for step in STEPS:
+        assert set(UPSTREAM[step]) == ancestors(step), step
+        assert list(UPSTREAM[step]) == [s for s in STEPS if s in UPSTREAM[step]]
+        assert direct[f"checksum_{step}"] == {step}
+
+
+def test_bookkeeping_rules_are_local_and_fingerprints_are_not(workflow_rules):
+    by_name = {rule.name: rule for rule in workflow_rules}
+    for name in (
+        "verify",
+        "verify_report",
+        *(f"checksum_{s}" for s in ("prepare_data", "train", "figures")),
+    ):
+        assert by_name[name].runs_locally, name
+    # A fingerprint must describe the machine the steps ran on, e.g. a cluster node.
+    assert not by_name["environment"].runs_locally
+    assert not by_name["train"].runs_locally

@@ -1,0 +1,99 @@
+"""File comparison and divergence tracing, on hand-made files."""
+
+from seedlock.compare import (
+    DIFFERENT,
+    EQUIVALENT,
+    MATCH,
+    MISSING,
+    UNEXPECTED,
+    Tolerance,
+    compare_content,
+    compare_json,
+    compare_tables,
+    first_differing_byte,
+)
+from seedlock.verify import FileResult, failing, tolerance_for, trace_divergence
+
+NUMERIC = Tolerance(policy="numeric", rtol=1e-9)
+
+
+def test_table_reports_per_column_differences_and_label_changes():
+    reference = "row,y_true,y_pred,score_0\n0,1,1,0.25\n1,0,0,0.75\n"
+    current = "row,y_true,y_pred,score_0\n0,1,0,0.2500000000001\n1,0,0,0.70\n"
+    difference = compare_tables(current, reference, ",", NUMERIC)
+    assert difference.labels_changed == {"y_pred": 1}
+    assert difference.numeric["score_0"]["values_changed"] == 2
+    assert abs(difference.numeric["score_0"]["max_abs"] - 0.05) < 1e-12
+    assert abs(difference.numeric["score_0"]["max_rel"] - 0.05 / 0.75) < 1e-12
+    assert not difference.within_tolerance
+
+
+def test_table_within_tolerance_and_shape_changes():
+    reference = "a,b\nx,1.0\n"
+    assert compare_tables("a,b\nx,1.0000000000001\n", reference, ",", NUMERIC).within_tolerance
+    grown = compare_tables("a,b\nx,1.0\ny,2.0\n", reference, ",", NUMERIC)
+    assert grown.structure == ["row count differs: now 2, reference 1"]
+    assert not grown.within_tolerance
+    renamed = compare_tables("a,c\nx,1.0\n", reference, ",", NUMERIC)
+    assert "columns differ" in renamed.structure[0]
+
+
+def test_json_groups_list_elements_and_separates_labels():
+    reference = '{"m": {"acc": 0.9, "auc": null}, "test": [1, 2, 3], "name": "svc"}'
+    current = '{"m": {"acc": 0.9000000000000001, "auc": null}, "test": [1, 5, 6], "name": "svc"}'
+    difference = compare_json(current, reference, NUMERIC)
+    assert difference.labels_changed == {"test[]": 2}
+    assert list(difference.numeric) == ["m.acc"]
+    assert not difference.within_tolerance
+    only_float = compare_json('{"v": 1.0000000001}', '{"v": 1.0}', Tolerance("numeric", 1e-6))
+    assert only_float.within_tolerance
+    assert not compare_json('{"v": 1.1}', '{"v": 1.0}', Tolerance("numeric", 1e-6)).within_tolerance
+
+
+def test_other_files_get_sizes_and_first_differing_byte():
+    difference = compare_content("x.pkl", b"abcdef", b"abcxef", Tolerance(), 6, 6)
+    assert difference.kind == "bytes" and difference.first_differing_byte == 3
+    assert difference.sizes == (6, 6)
+    assert first_differing_byte(b"abc", b"abcd") == 3
+    unknown = compare_content("x.pkl", b"abc", None, Tolerance(), 3, 3)
+    assert unknown.first_differing_byte is None
+
+
+def test_first_matching_tolerance_rule_wins():
+    rules = [
+        Tolerance("ignore", reason="r", pattern="results/figures/*"),
+        Tolerance("numeric", 1e-6, pattern="*.json"),
+    ]
+    assert tolerance_for("results/figures/a/b.json", rules).policy == "ignore"
+    assert tolerance_for("results/evaluate/x/y.json", rules).policy == "numeric"
+    assert tolerance_for("results/train/x.pkl", rules).policy == "exact"
+
+
+def result(path, status, policy="exact"):
+    return FileResult(path, path.split("/")[1], status, Tolerance(policy, reason="r"))
+
+
+def test_divergence_is_traced_to_the_upstream_most_step():
+    results = [
+        result("results/split/a.json", MATCH),
+        result("results/train/a.pkl", DIFFERENT),
+        result("results/evaluate/a.json", DIFFERENT),
+        result("results/cross_validate/a.csv", EQUIVALENT, "numeric"),
+        result("results/aggregate/t.csv", DIFFERENT),
+        result("results/figures/extra.png", UNEXPECTED),
+    ]
+    roots = trace_divergence(results)
+    assert roots == ["train", "cross_validate"]
+    assert results[2].consequence_of == "train"
+    assert results[4].consequence_of == "train"
+    assert results[3].consequence_of is None
+
+
+def test_which_classes_fail():
+    assert failing(result("results/train/a", DIFFERENT), strict=False)
+    assert failing(result("results/train/a", MISSING), strict=False)
+    assert not failing(result("results/train/a", UNEXPECTED), strict=False)
+    assert failing(result("results/train/a", UNEXPECTED), strict=True)
+    assert not failing(result("results/train/a", EQUIVALENT, "numeric"), strict=False)
+    assert failing(result("results/train/a", EQUIVALENT, "numeric"), strict=True)
+    assert not failing(result("results/train/a", EQUIVALENT, "ignore"), strict=True)
