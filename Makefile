@@ -14,6 +14,7 @@ READY := $(VENV)/.ready
 
 run: $(READY)
 	$(BIN)/snakemake --cores all
+	@cat results/verify/verdict.txt
 
 test: $(READY)
 	$(BIN)/pytest

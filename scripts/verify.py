@@ -27,7 +27,7 @@ def main(snakemake):
         if report["exit_code"] != 0:
             sys.stderr.flush()
             raise SystemExit(report["exit_code"])
-        write_text(job.output.verdict, f"{report['status']} {report['profile']['reference']}\n")
+        write_text(job.output.verdict, text)
 
 
 if __name__ == "__main__":

@@ -85,7 +85,7 @@ def test_verify_rule_passes_and_writes_its_report(blessed):
     assert report["status"] == "PASS" and report["exit_code"] == 0
     assert report["counts"]["MATCH"] == len(outputs(blessed)) == 47
     assert report["profile"]["exact"] and report["profile"]["current"].startswith("host-")
-    assert (blessed / "results/verify/verdict.txt").read_text().startswith("PASS ")
+    assert (blessed / "results/verify/verdict.txt").read_text().startswith("seedlock verify: PASS")
     assert "seedlock verify: PASS" in (blessed / "logs/verify/verify.log").read_text()
     html = (blessed / "results/verify/report.html").read_text()
     assert "seedlock verify: PASS" in html
