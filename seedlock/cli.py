@@ -8,6 +8,7 @@ seedlock status
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -145,6 +146,10 @@ def main(argv=None) -> int:
     except SeedlockError as error:
         print(f"seedlock: error: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop quietly, as coreutils do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
