@@ -159,6 +159,10 @@ def trace_divergence(results: Sequence[FileResult]) -> list[str]:
     return [step for step in STEPS if step in roots]
 
 
+def _dag_order(result: FileResult) -> tuple:
+    return (STEPS.index(result.step) if result.step else len(STEPS), result.path)
+
+
 def failing(result: FileResult, strict: bool) -> bool:
     if result.status in (DIFFERENT, MISSING):
         return True
@@ -232,7 +236,9 @@ def build_report(
         counts={name: counts.get(name, 0) for name in CLASSES},
         root_causes=roots,
         problems=problems,
-        files=[result.as_dict() for result in results if result.status != MATCH],
+        files=[
+            result.as_dict() for result in sorted(results, key=_dag_order) if result.status != MATCH
+        ],
     )
     return report
 
@@ -249,7 +255,8 @@ def describe_difference(difference: Mapping) -> str:
             f"{_number(stats['max_rel'])} ({stats['values_changed']} values)"
         )
     for name, count in difference.get("labels_changed", {}).items():
-        parts.append(f"{name}: {count} labels/values changed")
+        # A label is any value that is not a float: a class, a count, an index, a name.
+        parts.append(f"{name}: {count} label{'' if count == 1 else 's'} changed")
     parts.extend(difference.get("structure", []))
     if "size" in difference:
         size = difference["size"]
