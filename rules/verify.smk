@@ -44,8 +44,28 @@ rule environment:
         "../scripts/environment.py"
 
 
+rule run_record:
+    output:
+        record="results/run_record/run.json",
+    log:
+        "logs/run_record/run_record.log",
+    benchmark:
+        "logs/benchmarks/run_record/run_record.tsv"
+    localrule: True
+    conda:
+        "../envs/base.yaml"
+    threads: threads_for("verify")
+    params:
+        record=run_record(),
+        seed=seed_for("run_record"),
+        threads=threads_for("verify"),
+    script:
+        "../scripts/run_record.py"
+
+
 rule verify_report:
     input:
+        record=rules.run_record.output.record,
         manifests=expand("results/checksums/{step}.sha256", step=STEPS),
         fingerprints=expand(rules.environment.output.fingerprint, env=environments()),
         references=reference_files(),
@@ -67,7 +87,6 @@ rule verify_report:
     threads: threads_for("verify")
     params:
         settings=experiment["verify"],
-        run=run_record(),
         seed=seed_for("verify_report"),
         threads=threads_for("verify"),
     script:

@@ -7,7 +7,8 @@ difference ends up in front of the user.
 import sys
 from pathlib import Path
 
-# The workflow's own seedlock package, not an installed copy.
+# The workflow's own seedlock package, not an installed copy. Everything else is imported inside
+# main(), after start_job has set the thread variables that numpy and OpenMP read as they load.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from seedlock.runtime import start_job

@@ -7,7 +7,8 @@ the verify rule then passes or fails on it.
 import sys
 from pathlib import Path
 
-# The workflow's own seedlock package, not an installed copy.
+# The workflow's own seedlock package, not an installed copy. Everything else is imported inside
+# main(), after start_job has set the thread variables that numpy and OpenMP read as they load.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from seedlock.runtime import start_job
@@ -32,10 +33,9 @@ def main(snakemake):
                 fingerprints[Path(path).stem] = json.load(handle)
         key = profile_of(root, fingerprints)
         reference, exact = select_reference(root, key)
-        run = {
-            **job.params.run,
-            "fingerprints": {name: canonical_digest(fp) for name, fp in fingerprints.items()},
-        }
+        with open(job.input.record, encoding="utf-8") as handle:
+            run = json.load(handle)
+        run["fingerprints"] = {name: canonical_digest(fp) for name, fp in fingerprints.items()}
         report = build_report(
             root,
             current_entries(root, manifests),

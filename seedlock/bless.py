@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from seedlock.checksums import Entry, file_sha256, hash_files, manifest_text, read_manifest
-from seedlock.errors import ReferenceProfileError
+from seedlock.errors import ManifestError, ReferenceProfileError
 from seedlock.profiles import (
     CHECKSUMS,
     PROVENANCE,
@@ -25,7 +25,7 @@ from seedlock.profiles import (
 from seedlock.steps import RESULTS, STEPS, step_of
 from seedlock.writers import json_text
 
-REPORT = Path(RESULTS) / "verify" / "report.json"
+RUN_RECORD = Path(RESULTS) / "run_record" / "run.json"
 ENVIRONMENT = Path(RESULTS) / "environment"
 CHECKSUM_FOLDER = Path(RESULTS) / "checksums"
 DEFAULT_VALUES_MAX_BYTES = 256 * 1024
@@ -147,14 +147,20 @@ def bless(
         raise ReferenceProfileError(
             f"--step {unknown[0]}: not a step; choose from {', '.join(STEPS)}"
         )
-    report = read_json(root / REPORT, "run the workflow first (make run)")
-    run = report.get("run", {})
+    run = read_json(root / RUN_RECORD, "run the workflow first (make run)")
     check_config_unchanged(root, run)
     fingerprints = load_fingerprints(root)
     key = profile_of(root, fingerprints)
     profile_id = profile or key.id
     target = root / REFERENCES / profile_id
-    existing = read_reference(target) if target.exists() else None
+    existing = None
+    if target.exists():
+        try:
+            existing = read_reference(target)
+        except ManifestError as error:
+            if len(steps) < len(STEPS):
+                raise  # a partial bless keeps the other steps' entries, so it needs them
+            say(f"replacing unreadable references: {error}")
     old_entries = existing.entries if existing else {}
     blessed = run_entries(root, steps)
     kept = {p: e for p, e in old_entries.items() if step_of(p) not in steps}
@@ -177,6 +183,7 @@ def bless(
                 name: fp["environment_variables"] for name, fp in fingerprints.items()
             },
             "seeds": run.get("seeds", {}),
+        "threads": run.get("threads", {}),
             "config_sha256": run.get("config_sha256", "0" * 64),
             "tools": tool_versions(fingerprints),
             "blessed_at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),

@@ -64,9 +64,9 @@ def bless(arguments) -> int:
 
 
 def status(arguments) -> int:
-    from seedlock.bless import REPORT, load_fingerprints
+    from seedlock.bless import load_fingerprints
     from seedlock.profiles import REFERENCES, profile_of, reference_folders
-    from seedlock.verify import CLASSES
+    from seedlock.verify import CLASSES, REPORT
 
     root = Path(".")  # relative, so that messages name files as the user sees them
     key = profile_of(root, load_fingerprints(root))

@@ -32,6 +32,7 @@ from seedlock.steps import RESULTS, STEPS, UPSTREAM, step_of
 CLASSES = (MATCH, EQUIVALENT, DIFFERENT, MISSING, UNEXPECTED)
 EXIT_PASS, EXIT_FAIL = 0, 1
 REPORT_SCHEMA_VERSION = 1
+REPORT = Path(RESULTS) / "verify" / "report.json"
 
 
 @dataclass
