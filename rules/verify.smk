@@ -27,6 +27,9 @@ for step in STEPS:
 
 
 rule environment:
+    input:
+        # A relock changes what is installed: take the fingerprint again.
+        locks=lock_files(),
     output:
         fingerprint="results/environment/{env}.json",
     log:

@@ -183,7 +183,7 @@ def bless(
                 name: fp["environment_variables"] for name, fp in fingerprints.items()
             },
             "seeds": run.get("seeds", {}),
-        "threads": run.get("threads", {}),
+            "threads": run.get("threads", {}),
             "config_sha256": run.get("config_sha256", "0" * 64),
             "tools": tool_versions(fingerprints),
             "blessed_at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),

@@ -16,6 +16,8 @@ from seedlock import __version__
 from seedlock.errors import SeedlockError
 
 EXIT_USER_ERROR = 2
+# The platforms every lock covers (kept here so that --help needs no conda-lock import).
+PLATFORMS = ("linux-64", "osx-arm64", "osx-64")
 
 
 def check_config(arguments) -> int:
@@ -88,6 +90,28 @@ def status(arguments) -> int:
     return 0
 
 
+def lock(arguments) -> int:
+    from seedlock.locks import lock as lock_spec
+    from seedlock.locks import specs_of
+
+    for spec in specs_of(Path("."), arguments.env):
+        lock_spec(spec, platforms=arguments.platform or PLATFORMS, mirror=arguments.mirror)
+    return 0
+
+
+def check_locks(arguments) -> int:
+    from seedlock.locks import check_locks as find_problems
+    from seedlock.locks import specs_of
+
+    specs = specs_of(Path("."))
+    problems = find_problems(Path("."), specs)
+    for problem in problems:
+        print(f"seedlock: check-locks: {problem}", file=sys.stderr)
+    if not problems:
+        print(f"check-locks: {len(specs)} locks current, pins equal their render")
+    return 1 if problems else 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="seedlock", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -133,6 +157,33 @@ def parser() -> argparse.ArgumentParser:
         help="keep copies of outputs up to this size in values/",
     )
     write.set_defaults(handler=bless)
+
+    relock = commands.add_parser(
+        "lock", help="solve env specs with py-rattler; write conda-lock files and pin files"
+    )
+    relock.add_argument(
+        "env",
+        nargs="*",
+        help="env names (envs/NAME.yaml; 'environment' is the driver env); default: all",
+    )
+    relock.add_argument(
+        "--platform",
+        action="append",
+        choices=PLATFORMS,
+        help="lock only this platform (repeatable); default: all three",
+    )
+    relock.add_argument(
+        "--mirror",
+        type=Path,
+        help="solve offline against a local folder of "
+        "<channel>/<subdir>/repodata.json, keeping the real channel URLs",
+    )
+    relock.set_defaults(handler=lock)
+
+    audit = commands.add_parser(
+        "check-locks", help="offline: locks match their specs, pins match the locks"
+    )
+    audit.set_defaults(handler=check_locks)
 
     show = commands.add_parser("status", help="the active profile and the last verify result")
     show.set_defaults(handler=status)

@@ -25,3 +25,7 @@ class ManifestError(SeedlockError):
 
 class ReferenceProfileError(SeedlockError):
     """References are missing, incomplete, or cannot be written."""
+
+
+class LockError(SeedlockError):
+    """An environment spec cannot be locked, or its lock cannot be read."""

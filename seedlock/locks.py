@@ -1,0 +1,267 @@
+"""Conda locks without conda: solve env specs with py-rattler, write them in conda-lock's own
+format with conda-lock's own models and content hash, render Snakemake pin files with
+conda-lock's own renderer, and check all of it offline.
+
+    envs/NAME.yaml               the spec (channels, pinned direct dependencies)
+    envs/NAME.conda-lock.yml     the lock, every platform, read by `conda-lock install`
+    envs/NAME.<platform>.pin.txt the explicit list Snakemake's --use-conda installs from
+"""
+
+import datetime
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from seedlock.errors import LockError
+
+PLATFORMS = ("linux-64", "osx-arm64", "osx-64")
+CHANNEL_URL = "https://conda.anaconda.org"
+
+
+def lock_path(spec: Path) -> Path:
+    name = "conda-lock.yml" if spec.name == "environment.yml" else f"{spec.stem}.conda-lock.yml"
+    return spec.with_name(name)
+
+
+def pin_path(spec: Path, platform: str) -> Path:
+    return spec.with_name(f"{spec.stem}.{platform}.pin.txt")
+
+
+def has_pins(spec: Path) -> bool:
+    """Step envs get pin files for Snakemake; the driver env is installed with conda-lock."""
+    return spec.name != "environment.yml"
+
+
+def _lock_spec(spec: Path, platforms: Sequence[str]):
+    from conda_lock.conda_lock import make_lock_spec
+    from conda_lock.lookup import DEFAULT_MAPPING_URL
+
+    try:
+        return make_lock_spec(
+            src_files=[spec], platform_overrides=list(platforms), mapping_url=DEFAULT_MAPPING_URL
+        )
+    except Exception as error:  # conda-lock raises plain exceptions for bad specs
+        raise LockError(f"{spec}: not a valid environment spec: {error}") from None
+
+
+def content_hashes(spec: Path, platforms: Sequence[str]) -> dict[str, str]:
+    """conda-lock's own content hash of the spec, per platform: a stale lock differs from it."""
+    from conda_lock.content_hash import compute_content_hashes
+    from conda_lock.virtual_package import default_virtual_package_repodata
+
+    return compute_content_hashes(_lock_spec(spec, platforms), default_virtual_package_repodata())
+
+
+def _virtual_packages(platform: str):
+    """conda-lock's default virtual packages for a platform (e.g. __glibc 2.28, __osx 11.0), so
+    the solve matches what `conda-lock lock` would produce."""
+    from conda_lock.virtual_package import default_virtual_package_repodata
+    from rattler import BuildString, GenericVirtualPackage, PackageName, Version
+
+    records = default_virtual_package_repodata().all_repodata.get(platform, {}).get("packages", {})
+    newest: dict[str, dict] = {}
+    for record in records.values():
+        current = newest.get(record["name"])
+        if current is None or Version(record["version"]) > Version(current["version"]):
+            newest[record["name"]] = record
+    return [
+        GenericVirtualPackage(
+            PackageName(r["name"]), Version(r["version"]), BuildString(r["build"])
+        )
+        for r in newest.values()
+    ]
+
+
+def _channel_name(channel) -> str:
+    return channel.url.rstrip("/").rsplit("/", 1)[-1] if "://" in channel.url else channel.url
+
+
+def solve(spec: Path, platform: str, mirror: Path | None):
+    """Records solving ``spec`` for ``platform``, from the live channels or a local mirror of
+    ``<channel>/<subdir>/repodata.json`` (the records keep the real channel URLs)."""
+    import asyncio
+
+    import rattler
+    from rattler.exceptions import SolverError
+
+    lock_spec = _lock_spec(spec, [platform])
+    channels = [_channel_name(c) for c in lock_spec.channels if _channel_name(c) != "nodefaults"]
+    specs = [
+        str(dependency.to_matchspec())
+        if hasattr(dependency, "to_matchspec")
+        else _matchspec(dependency)
+        for dependency in lock_spec.dependencies[platform]
+    ]
+    virtual = _virtual_packages(platform)
+    try:
+        if mirror is not None:
+            sources = []
+            for channel in channels:
+                for subdir in (platform, "noarch"):
+                    repodata = mirror / channel / subdir / "repodata.json"
+                    if not repodata.is_file():
+                        raise LockError(f"{repodata}: not found in the mirror")
+                    sources.append(
+                        rattler.SparseRepoData(rattler.Channel(channel), subdir, str(repodata))
+                    )
+            return asyncio.run(
+                rattler.solve_with_sparse_repodata(specs, sources, virtual_packages=virtual)
+            )
+        return asyncio.run(
+            rattler.solve(
+                [rattler.Channel(channel) for channel in channels],
+                specs,
+                platforms=[platform, "noarch"],
+                virtual_packages=virtual,
+            )
+        )
+    except SolverError as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "no solution"
+        raise LockError(f"{spec}: cannot be solved for {platform}: {first_line}") from None
+
+
+def _matchspec(dependency) -> str:
+    # conda-lock's VersionedDependency: name, version ("" for any), build, conda_channel.
+    text = dependency.name
+    if getattr(dependency, "conda_channel", None):
+        text = f"{dependency.conda_channel}::{text}"
+    if dependency.version:
+        text += f" {dependency.version}"
+    if getattr(dependency, "build", None):
+        text += f" {dependency.build}"
+    return text
+
+
+def _locked_dependency(record, platform: str):
+    from conda_lock.lockfile.v2prelim.models import HashModel, LockedDependency
+
+    dependencies = {}
+    for depend in record.depends:
+        name, _, constraint = depend.partition(" ")
+        dependencies[name] = constraint or "*"
+    return LockedDependency(
+        name=record.name.normalized,
+        version=str(record.version),
+        manager="conda",
+        platform=platform,
+        dependencies=dependencies,
+        url=record.url,
+        hash=HashModel(md5=record.md5.hex(), sha256=record.sha256.hex()),
+        categories={"main"},
+        build=str(record.build),
+    )
+
+
+def lock(
+    spec: Path,
+    platforms: Sequence[str] = PLATFORMS,
+    mirror: Path | None = None,
+    say: Callable[[str], None] = print,
+) -> Path:
+    """Solve ``spec`` for every platform; write its conda-lock file and its pin files."""
+    from conda_lock.lockfile import write_conda_lock_file
+    from conda_lock.lockfile.v2prelim.models import Lockfile, LockMeta, TimeMeta
+
+    lock_spec = _lock_spec(spec, platforms)
+    packages = []
+    for platform in platforms:
+        records = solve(spec, platform, mirror)
+        packages.extend(_locked_dependency(record, platform) for record in records)
+        say(f"{spec}: {platform}: {len(records)} packages")
+    # conda-lock writes the creation time; SOURCE_DATE_EPOCH fixes it for byte-stable relocks.
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "946684800"))
+    created = datetime.datetime.fromtimestamp(epoch, datetime.UTC).isoformat()
+    lockfile = Lockfile(
+        package=sorted(packages, key=lambda p: (p.platform, p.name)),
+        metadata=LockMeta(
+            content_hash=content_hashes(spec, platforms),
+            channels=list(lock_spec.channels),
+            platforms=list(platforms),
+            sources=[spec.name],
+            time_metadata=TimeMeta(created_at=created),
+        ),
+    )
+    target = lock_path(spec)
+    write_conda_lock_file(lockfile, target, metadata_choices=None)
+    for platform in platforms if has_pins(spec) else ():
+        pin_path(spec, platform).write_text(render_pin(target, platform), encoding="utf-8")
+    return target
+
+
+def render_pin(lock_file: Path, platform: str) -> str:
+    """conda-lock's own explicit render of one platform: the text of the pin file."""
+    from conda_lock.conda_lock import render_lockfile_for_platform
+    from conda_lock.lockfile import parse_conda_lock_file
+
+    lockfile = parse_conda_lock_file(lock_file)
+    lines = render_lockfile_for_platform(
+        lockfile=lockfile,
+        include_dev_dependencies=False,
+        extras=None,
+        kind="explicit",
+        platform=platform,
+    )
+    return "\n".join(lines) + "\n"
+
+
+def specs_of(root: Path, names: Sequence[str] = ()) -> list[Path]:
+    """The specs to lock or check: envs/NAME.yaml for each name (``environment`` is the driver
+    env), or all of them."""
+    every = {p.stem: p for p in sorted((root / "envs").glob("*.yaml"))}
+    every["environment"] = root / "environment.yml"
+    if not names:
+        return list(every.values())
+    unknown = [name for name in names if name not in every]
+    if unknown:
+        raise LockError(f"{unknown[0]}: no such env; choose from {', '.join(every)}")
+    return [every[name] for name in names]
+
+
+def check_locks(
+    root: Path, specs: Sequence[Path], platforms: Sequence[str] = PLATFORMS
+) -> list[str]:
+    """One line per problem with the locks of ``specs``; empty when every lock is current."""
+    from conda_lock.lockfile import parse_conda_lock_file
+
+    problems = []
+    for spec in specs:
+        lock_file = lock_path(spec)
+        shown = os.path.relpath(lock_file, root)
+        if not lock_file.is_file():
+            problems.append(f"{shown}: missing; create it with: seedlock lock {spec.stem}")
+            continue
+        try:
+            lockfile = parse_conda_lock_file(lock_file)
+        except Exception as error:
+            problems.append(f"{shown}: not a conda-lock file: {str(error).splitlines()[0]}")
+            continue
+        expected = content_hashes(spec, platforms)
+        for platform in platforms:
+            recorded = lockfile.metadata.content_hash.get(platform)
+            if recorded is None:
+                problems.append(f"{shown}: no lock for {platform}; run: seedlock lock {spec.stem}")
+            elif recorded != expected[platform]:
+                problems.append(
+                    f"{shown}: stale for {platform}: {os.path.relpath(spec, root)} "
+                    f"changed since it was locked; run: seedlock lock {spec.stem}"
+                )
+        for package in lockfile.package:
+            where = f"{shown}: {package.platform}: {package.name}"
+            if not package.url.startswith("https://"):
+                problems.append(f"{where}: url is not https: {package.url}")
+            if not package.hash.sha256:
+                problems.append(f"{where}: no sha256")
+        for platform in platforms if has_pins(spec) else ():
+            if lockfile.metadata.content_hash.get(platform) is None:
+                continue
+            pin = pin_path(spec, platform)
+            if not pin.is_file():
+                problems.append(
+                    f"{os.path.relpath(pin, root)}: missing; run: seedlock lock {spec.stem}"
+                )
+            elif pin.read_text(encoding="utf-8") != render_pin(lock_file, platform):
+                problems.append(
+                    f"{os.path.relpath(pin, root)}: differs from conda-lock's render "
+                    f"of {shown}; run: seedlock lock {spec.stem}"
+                )
+    return problems
