@@ -17,6 +17,7 @@ include: "rules/common.smk"
 
 # Stops the run with one line naming the key, before any job starts.
 experiment = validated_experiment()
+check_locks_before_any_job()
 
 
 include: "rules/data.smk"

@@ -26,6 +26,25 @@ wildcard_constraints:
     replicate=r"\d+",
 
 
+def check_locks_before_any_job():
+    """With --use-conda, stop before any job if an env's lock or pin is stale or tampered with:
+    Snakemake would otherwise build that env from the stale pin, or fall back to the spec."""
+    from snakemake.settings.types import DeploymentMethod
+
+    if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
+        return
+    from seedlock.fingerprint import conda_subdir
+    from seedlock.locks import check_locks, specs_of
+
+    root = Path(workflow.basedir)
+    specs = [spec for spec in specs_of(root) if spec.parent.name == "envs"]
+    problems = check_locks(root, specs, platforms=[conda_subdir()])
+    for problem in problems:
+        print(f"seedlock: check-locks: {problem}", file=sys.stderr)
+    if problems:
+        sys.exit(2)
+
+
 def config_source():
     """How the config files are named in error messages: relative to the workflow folder."""
     names = [os.path.relpath(path) for path in workflow.configfiles]

@@ -33,6 +33,7 @@ def check_config(arguments) -> int:
 
 
 def verify(arguments) -> int:
+    from seedlock.audit import audit
     from seedlock.bless import load_fingerprints
     from seedlock.config import load_config
     from seedlock.profiles import profile_of, select_reference
@@ -44,9 +45,18 @@ def verify(arguments) -> int:
     settings = Settings.from_config(
         config["verify"], strict=arguments.strict or None, cross_env=arguments.cross_env or None
     )
-    key = profile_of(root, load_fingerprints(root))
+    fingerprints = load_fingerprints(root)
+    key = profile_of(root, fingerprints)
     reference, exact = select_reference(root, key)
-    report = build_report(root, current_entries(root), key, reference, exact, settings)
+    report = build_report(
+        root,
+        current_entries(root),
+        key,
+        reference,
+        exact,
+        settings,
+        environment=audit(root, fingerprints),
+    )
     sys.stdout.write(report_text(report))
     if arguments.json:
         write_json(arguments.json, report)

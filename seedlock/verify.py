@@ -180,8 +180,10 @@ def build_report(
     exact: bool,
     settings: Settings,
     run: Mapping | None = None,
+    environment: Sequence[str] = (),
 ) -> dict:
-    """The verification report as a JSON-ready dict, with its exit code."""
+    """The verification report as a JSON-ready dict, with its exit code. ``environment`` holds
+    the problems the environment audit found; any of them fails verification."""
     report = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "profile": {
@@ -194,6 +196,7 @@ def build_report(
         "cross_env": settings.cross_env,
         "run": dict(run or {}),
         "outputs": len(current),
+        "environment": list(environment),
     }
     if reference is None:
         report.update(
@@ -225,7 +228,7 @@ def build_report(
                 "comparison, or bless this profile"
             )
         )
-    failed = any(failing(result, settings.strict) for result in results)
+    failed = any(failing(result, settings.strict) for result in results) or bool(environment)
     if not exact and not settings.cross_env:
         failed = True
     run_config = (run or {}).get("config_sha256")
@@ -288,6 +291,7 @@ def report_text(report: Mapping) -> str:
     ]
     if report["counts"]:
         lines.append("outputs: " + ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES))
+    lines.extend(f"environment: {problem}" for problem in report["environment"])
     lines.extend(f"problem: {problem}" for problem in report["problems"])
     if report["root_causes"]:
         first, *others = report["root_causes"]
@@ -323,7 +327,9 @@ def report_html(report: Mapping) -> str:
         for item in report["files"]
     )
     counts = ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES) if report["counts"] else ""
-    problems = "".join(f"<p>{escape(problem)}</p>" for problem in report["problems"])
+    problems = "".join(
+        f"<p>{escape(problem)}</p>" for problem in [*report["environment"], *report["problems"]]
+    )
     return (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>seedlock verify</title>"
         "<style>td,th{padding:2px 8px;text-align:left;font-family:monospace}</style></head>"

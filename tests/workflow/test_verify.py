@@ -330,3 +330,20 @@ def test_snakemake_report_has_the_verification_section(blessed, tmp_path):
     html = (tmp_path / "report.html").read_text()
     for category in ("Verification", "Table 1", "Figures"):
         assert category in html
+
+
+def test_env_not_built_from_its_lock_or_leaking_imports_fails(damaged, capsys, monkeypatch):
+    path = damaged / "results/environment/ml.json"
+    fingerprint = json.loads(path.read_text())
+    fingerprint["packages"].append({"name": "surprise", "version": "1.0"})
+    fingerprint["modules"]["leaky"] = "/opt/driver/site-packages/leaky"
+    path.write_text(json.dumps(fingerprint))
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
+    assert code == 1
+    assert (
+        "environment: env ml was not built from its lock requirements.lock: extra: surprise" in out
+    )
+    assert (
+        "environment: env ml: module leaky was imported from /opt/driver/site-packages/leaky" in out
+    )
+    assert "47 MATCH" in out
