@@ -28,7 +28,8 @@ wildcard_constraints:
 
 def check_locks_before_any_job():
     """With --use-conda, stop before any job if an env's lock or pin is stale or tampered with:
-    Snakemake would otherwise build that env from the stale pin, or fall back to the spec."""
+    Snakemake would otherwise build that env from the stale pin, or fall back to the spec.
+    """
     from snakemake.settings.types import DeploymentMethod
 
     if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:

@@ -111,14 +111,17 @@ def lock(arguments) -> int:
 
 def check_locks(arguments) -> int:
     from seedlock.locks import check_locks as find_problems
-    from seedlock.locks import specs_of
+    from seedlock.locks import rule_env_problems, specs_of
 
     specs = specs_of(Path("."))
-    problems = find_problems(Path("."), specs)
+    problems = find_problems(Path("."), specs) + rule_env_problems(Path(".").resolve())
     for problem in problems:
         print(f"seedlock: check-locks: {problem}", file=sys.stderr)
     if not problems:
-        print(f"check-locks: {len(specs)} locks current, pins equal their render")
+        print(
+            f"check-locks: {len(specs)} locks current, pins equal their render, "
+            "every rule's env is pinned for every platform"
+        )
     return 1 if problems else 0
 
 

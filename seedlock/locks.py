@@ -265,3 +265,54 @@ def check_locks(
                     f"of {shown}; run: seedlock lock {spec.stem}"
                 )
     return problems
+
+
+def rule_env_problems(root: Path, platforms: Sequence[str] = PLATFORMS) -> list[str]:
+    """Every rule that runs code names a conda env whose spec exists and has a pin per platform,
+    as Snakemake itself parses the workflow."""
+    from types import SimpleNamespace
+
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import (
+        ConfigSettings,
+        OutputSettings,
+        ResourceSettings,
+        StorageSettings,
+    )
+
+    problems = []
+    with SnakemakeApi(OutputSettings()) as api:
+        workflow_api = api.workflow(
+            snakefile=root / "Snakefile",
+            workdir=root,
+            config_settings=ConfigSettings(),
+            resource_settings=ResourceSettings(),
+            storage_settings=StorageSettings(),
+        )
+        workflow_api.dag()  # parses the Snakefile
+        rules = list(workflow_api._workflow.rules)
+    env_names = [spec.stem for spec in sorted((root / "envs").glob("*.yaml"))]
+    for rule in rules:
+        if not (rule.script or rule.shellcmd or rule.is_run or rule.notebook or rule.wrapper):
+            continue
+        if not rule.conda_env:
+            problems.append(f"rule {rule.name}: no conda: env; add one from envs/")
+            continue
+        envs = (
+            [rule.conda_env(SimpleNamespace(env=name)) for name in env_names]
+            if callable(rule.conda_env)
+            else [rule.conda_env]
+        )
+        for env in envs:
+            spec = (Path(rule.snakefile).parent / str(env)).resolve()
+            if not spec.is_file():
+                problems.append(f"rule {rule.name}: conda env {env} does not exist")
+                continue
+            for platform in platforms:
+                pin = pin_path(spec, platform)
+                if not pin.is_file():
+                    problems.append(
+                        f"rule {rule.name}: no pin for {platform} "
+                        f"({os.path.relpath(pin, root)}); run: seedlock lock {spec.stem}"
+                    )
+    return problems

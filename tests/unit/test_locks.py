@@ -173,3 +173,17 @@ def test_check_locks_command_reports_current_locks(monkeypatch, capsys):
     monkeypatch.chdir(REPO)
     assert seedlock_main(["check-locks"]) == 0
     assert capsys.readouterr().out.startswith("check-locks: 3 locks current")
+
+
+def test_a_rule_whose_env_lacks_a_pin_is_named(tmp_path):
+    from seedlock.locks import rule_env_problems
+    from tests.conftest import copy_workflow
+
+    workdir = copy_workflow(tmp_path / "workflow")
+    (workdir / "envs" / "ml.osx-arm64.pin.txt").unlink()
+    problems = rule_env_problems(workdir)
+    assert (
+        "rule train: no pin for osx-arm64 (envs/ml.osx-arm64.pin.txt); run: seedlock lock ml"
+        in (problems)
+    )
+    assert not any("checksum" in problem for problem in problems)
