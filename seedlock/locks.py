@@ -86,12 +86,11 @@ def solve(spec: Path, platform: str, mirror: Path | None):
 
     lock_spec = _lock_spec(spec, [platform])
     channels = [_channel_name(c) for c in lock_spec.channels if _channel_name(c) != "nodefaults"]
-    specs = [
-        str(dependency.to_matchspec())
-        if hasattr(dependency, "to_matchspec")
-        else _matchspec(dependency)
-        for dependency in lock_spec.dependencies[platform]
-    ]
+    specs = []
+    for dependency in lock_spec.dependencies[platform]:
+        if dependency.manager != "conda" or not hasattr(dependency, "version"):
+            raise LockError(f"{spec}: {dependency.name}: only conda packages can be locked here")
+        specs.append(_matchspec(dependency))
     virtual = _virtual_packages(platform)
     try:
         if mirror is not None:
@@ -123,11 +122,11 @@ def solve(spec: Path, platform: str, mirror: Path | None):
 def _matchspec(dependency) -> str:
     # conda-lock's VersionedDependency: name, version ("" for any), build, conda_channel.
     text = dependency.name
-    if getattr(dependency, "conda_channel", None):
+    if dependency.conda_channel:
         text = f"{dependency.conda_channel}::{text}"
     if dependency.version:
         text += f" {dependency.version}"
-    if getattr(dependency, "build", None):
+    if dependency.build:
         text += f" {dependency.build}"
     return text
 
