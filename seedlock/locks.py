@@ -266,6 +266,12 @@ def check_locks(
     return problems
 
 
+def runs_code(rule) -> bool:
+    """Whether a Snakemake rule runs code (and so needs a conda env), rather than only
+    collecting targets like ``all``."""
+    return bool(rule.script or rule.shellcmd or rule.is_run or rule.notebook or rule.wrapper)
+
+
 def rule_env_problems(root: Path, platforms: Sequence[str] = PLATFORMS) -> list[str]:
     """Every rule that runs code names a conda env whose spec exists and has a pin per platform,
     as Snakemake itself parses the workflow."""
@@ -292,7 +298,7 @@ def rule_env_problems(root: Path, platforms: Sequence[str] = PLATFORMS) -> list[
         rules = list(workflow_api._workflow.rules)
     env_names = [spec.stem for spec in sorted((root / "envs").glob("*.yaml"))]
     for rule in rules:
-        if not (rule.script or rule.shellcmd or rule.is_run or rule.notebook or rule.wrapper):
+        if not runs_code(rule):
             continue
         if not rule.conda_env:
             problems.append(f"rule {rule.name}: no conda: env; add one from envs/")

@@ -12,6 +12,7 @@ from snakemake.settings.types import (
     StorageSettings,
 )
 
+from seedlock.locks import runs_code
 from tests.conftest import REPO, TINY_CONFIG
 
 # The rules the checksum and verify layer will add run bookkeeping code too; they are held to
@@ -42,10 +43,6 @@ def workflow_rules():
         for rule in workflow.rules:
             rule.runs_locally = rule.name in workflow._localrules  # local even on a cluster
         yield list(workflow.rules)
-
-
-def runs_code(rule) -> bool:
-    return bool(rule.script or rule.shellcmd or rule.is_run or rule.notebook or rule.wrapper)
 
 
 def test_rule_set_is_known(workflow_rules):
