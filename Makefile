@@ -26,7 +26,7 @@ lint: $(READY)
 	$(BIN)/snakemake --lint --configfile config.yaml
 
 lock:
-	uv pip compile pyproject.toml requirements-build.in --extra dev --universal \
+	uv pip compile pyproject.toml requirements-build.in --all-extras --universal \
 		--python-version 3.11 --generate-hashes --no-header -o requirements.lock
 
 $(READY): requirements.lock pyproject.toml

@@ -14,6 +14,7 @@ rule aggregate:
         "logs/aggregate/aggregate.log",
     benchmark:
         "logs/benchmarks/aggregate/aggregate.tsv"
+    localrule: True
     conda:
         "../envs/ml.yaml"
     threads: threads_for("aggregate")

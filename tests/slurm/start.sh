@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Install (if needed) and start a single-node SLURM cluster on 127.0.0.1, from Debian's packages:
+# munged, slurmctld and slurmd, without systemd. Stop it with tests/slurm/stop.sh.
+set -euo pipefail
+
+STATE=/var/lib/seedlock-slurm   # PIDs, spool folders and logs of this test cluster
+
+if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null \
+    || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurmctld slurmd slurm-client munge \
+        >/dev/null
+fi
+
+mkdir -p "$STATE"/{ctld,d,log} /run/munge /etc/slurm
+chown munge:munge /run/munge
+mkdir -p /var/log/munge /var/lib/munge && chown munge:munge /var/log/munge /var/lib/munge
+if [ ! -s /etc/munge/munge.key ]; then
+    dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key status=none
+fi
+chown munge:munge /etc/munge/munge.key
+chmod 400 /etc/munge/munge.key
+
+cpus=$(nproc)
+# About 90% of the memory, in MB, for jobs.
+memory=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
+
+cat > /etc/slurm/slurm.conf <<CONF
+# Written by seedlock's tests/slurm/start.sh: one node, loopback only.
+ClusterName=seedlock-test
+SlurmctldHost=localhost
+CommunicationParameters=NoCtldInAddrAny,NoInAddrAny
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+StateSaveLocation=$STATE/ctld
+SlurmdSpoolDir=$STATE/d
+SlurmctldPidFile=$STATE/slurmctld.pid
+SlurmdPidFile=$STATE/slurmd.pid
+SlurmctldLogFile=$STATE/log/slurmctld.log
+SlurmdLogFile=$STATE/log/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+SchedulerType=sched/backfill
+ReturnToService=2
+MinJobAge=300
+MailProg=/bin/true
+JobAcctGatherType=jobacct_gather/none
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
+PartitionName=main Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+CONF
+
+started=$SECONDS
+pgrep -x munged >/dev/null || munged --force
+pgrep -x slurmctld >/dev/null || slurmctld
+pgrep -x slurmd >/dev/null || slurmd -N localhost
+
+# Ready when the node accepts jobs.
+for _ in $(seq 1 60); do
+    if sinfo -h -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
+        echo "slurm: up in $((SECONDS - started)) s ($cpus CPUs, ${memory} MB)"
+        exit 0
+    fi
+    sleep 1
+done
+echo "slurm: the node did not become ready; see $STATE/log" >&2
+exit 1

@@ -1,0 +1,146 @@
+"""The workflow through a real single-node SLURM cluster (tests/slurm/start.sh), in host mode.
+
+Skipped when no cluster answers; CI starts one before the tests.
+"""
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from seedlock.steps import STEPS
+from tests.conftest import REPO, copy_workflow, run_snakemake, tree_digests
+
+pytestmark = pytest.mark.slurm
+
+TINY = "tests/config/tiny.yaml"
+# Rules that run on the login node, never through sbatch.
+LOCAL_RULES = {
+    "aggregate",
+    "run_record",
+    "verify_report",
+    "verify",
+    *(f"checksum_{step}" for step in STEPS),
+}
+
+
+def cluster_is_up() -> bool:
+    if not shutil.which("sinfo"):
+        return False
+    answer = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True)
+    return answer.returncode == 0 and any(
+        state in answer.stdout for state in ("idle", "mixed", "allocated")
+    )
+
+
+if not cluster_is_up():
+    pytest.skip(
+        "no SLURM cluster answers; start one with: bash tests/slurm/start.sh",
+        allow_module_level=True,
+    )
+
+
+def cluster_profile(workdir, retries=None):
+    """profiles/slurm as shipped, in host mode, with the settings of the test cluster: it has no
+    slurmdbd, so job status comes from squeue (which needs MinJobAge >= 3 x the first wait)."""
+    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
+    del profile["use-conda"]
+    profile.update(
+        {
+            "latency-wait": 5,
+            "slurm-status-command": "squeue",
+            "slurm-init-seconds-before-status-checks": 2,
+            "slurm-keep-successful-logs": True,
+        }
+    )
+    if retries is not None:
+        profile["retries"] = retries
+    folder = workdir / "profiles" / "slurm-test"
+    folder.mkdir(parents=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump(profile))
+    return "profiles/slurm-test"
+
+
+def step_outputs(workdir):
+    return {
+        path: digest
+        for path, digest in tree_digests(workdir / "results").items()
+        if path.split("/")[0] in STEPS
+    }
+
+
+def submitted_jobs(output: str) -> list[int]:
+    return [int(job) for job in re.findall(r"submitted with SLURM jobid (\d+)", output)]
+
+
+@pytest.fixture(scope="module")
+def local_and_cluster(tmp_path_factory):
+    """A local tiny run with its references blessed, then the same workflow through SLURM."""
+    local = copy_workflow(tmp_path_factory.mktemp("local") / "workflow")
+    run_snakemake(local, "verify_report", "--cores", "2", "--configfile", TINY)
+    subprocess.run(
+        [sys.executable, "-m", "seedlock", "bless"], cwd=local, check=True, capture_output=True
+    )
+    cluster = copy_workflow(tmp_path_factory.mktemp("cluster") / "workflow")
+    shutil.copytree(local / "references", cluster / "references")
+    completed = run_snakemake(cluster, "--profile", cluster_profile(cluster), "--configfile", TINY)
+    return local, cluster, completed.stdout + completed.stderr
+
+
+def test_cluster_outputs_equal_local_ones_and_verify_passes(local_and_cluster):
+    local, cluster, _ = local_and_cluster
+    assert step_outputs(cluster) == step_outputs(local)
+    verdict = (cluster / "results" / "verify" / "verdict.txt").read_text()
+    assert verdict.startswith("seedlock verify: PASS")
+    assert "47 MATCH" in verdict
+
+
+def test_every_non_local_job_went_through_sbatch(local_and_cluster):
+    _, cluster, output = local_and_cluster
+    jobs = submitted_jobs(output)
+    # One submission per job, except the grouped splits and evaluations (one each here).
+    assert len(jobs) == len(set(jobs)) == 2 + 8 + 8 + 1 + 2 + 2
+    for job in jobs:
+        record = subprocess.run(
+            ["scontrol", "show", "job", str(job)], capture_output=True, text=True, check=True
+        ).stdout
+        assert "JobState=COMPLETED" in record and "ExitCode=0:0" in record, record
+    logs = cluster / ".snakemake" / "slurm_logs"
+    submitted_rules = {path.name.removeprefix("rule_") for path in logs.glob("rule_*")}
+    assert submitted_rules == {"prepare_data", "train", "cross_validate", "figures", "environment"}
+    assert sorted(path.name for path in logs.glob("group_*")) == [
+        "group_tiny_evaluate_evaluate",
+        "group_tiny_split_split",
+    ]
+    assert not submitted_rules & LOCAL_RULES
+    # The local rules ran here, not in the queue, and left their logs.
+    assert (cluster / "logs" / "verify" / "verify.log").is_file()
+
+
+def test_a_failing_job_fails_the_run(tmp_path):
+    workdir = copy_workflow(tmp_path / "workflow")
+    config = {
+        "seeds": {"root": 1, "replicates": 1},
+        "datasets": {"iris": {"source": "sklearn"}},
+        "models": {
+            "bad": {"estimator": "sklearn.linear_model.LogisticRegression", "params": {"C": -1.0}}
+        },
+    }
+    (workdir / "bad.yaml").write_text(yaml.safe_dump(config))
+    completed = run_snakemake(
+        workdir,
+        "--profile",
+        cluster_profile(workdir, retries=0),
+        "--configfile",
+        "bad.yaml",
+        check=False,
+    )
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0
+    assert "Error in rule train" in output
+    failed = re.search(r"SLURM-job '?(\d+)'? failed|SLURM jobid (\d+)", output)
+    assert failed, output[-3000:]
+    assert "InvalidParameterError" in (workdir / "logs/train/iris/bad/rep0.log").read_text()
