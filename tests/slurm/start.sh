@@ -14,7 +14,8 @@ fi
 
 mkdir -p "$STATE"/{ctld,d,log} /run/munge /etc/slurm
 chown munge:munge /run/munge
-mkdir -p /var/log/munge /var/lib/munge && chown munge:munge /var/log/munge /var/lib/munge
+mkdir -p /var/log/munge /var/lib/munge
+chown -R munge:munge /var/log/munge /var/lib/munge
 if [ ! -s /etc/munge/munge.key ]; then
     dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key status=none
 fi
@@ -53,7 +54,8 @@ PartitionName=main Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
 
 started=$SECONDS
-pgrep -x munged >/dev/null || munged --force
+# munged runs as its own user, as the Debian service would run it.
+pgrep -x munged >/dev/null || runuser -u munge -- munged
 pgrep -x slurmctld >/dev/null || slurmctld
 pgrep -x slurmd >/dev/null || slurmd -N localhost
 
