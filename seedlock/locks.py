@@ -182,19 +182,27 @@ def lock(
     )
     target = lock_path(spec)
     write_conda_lock_file(lockfile, target, metadata_choices=None)
+    written = read_lock(target)  # pins are rendered from the file as conda-lock reads it
     for platform in platforms if has_pins(spec) else ():
-        pin_path(spec, platform).write_text(render_pin(target, platform), encoding="utf-8")
+        pin_path(spec, platform).write_text(render_pin(written, platform), encoding="utf-8")
     return target
 
 
-def render_pin(lock_file: Path, platform: str) -> str:
-    """conda-lock's own explicit render of one platform: the text of the pin file."""
-    from conda_lock.conda_lock import render_lockfile_for_platform
+def read_lock(lock_file: Path):
+    """A conda-lock file, parsed by conda-lock."""
     from conda_lock.lockfile import parse_conda_lock_file
 
-    lockfile = parse_conda_lock_file(lock_file)
+    return parse_conda_lock_file(lock_file)
+
+
+def render_pin(lockfile, platform: str) -> str:
+    """conda-lock's own explicit render of one platform of a parsed lock: the pin file's text."""
+    from conda_lock.conda_lock import render_lockfile_for_platform
+
+    # The renderer sorts the lock in place; a copy keeps every platform's render independent of
+    # the ones before it, as if each were rendered from the file.
     lines = render_lockfile_for_platform(
-        lockfile=lockfile,
+        lockfile=lockfile.model_copy(deep=True),
         include_dev_dependencies=False,
         extras=None,
         kind="explicit",
@@ -220,8 +228,6 @@ def check_locks(
     root: Path, specs: Sequence[Path], platforms: Sequence[str] = PLATFORMS
 ) -> list[str]:
     """One line per problem with the locks of ``specs``; empty when every lock is current."""
-    from conda_lock.lockfile import parse_conda_lock_file
-
     problems = []
     for spec in specs:
         lock_file = lock_path(spec)
@@ -230,7 +236,7 @@ def check_locks(
             problems.append(f"{shown}: missing; create it with: seedlock lock {spec.stem}")
             continue
         try:
-            lockfile = parse_conda_lock_file(lock_file)
+            lockfile = read_lock(lock_file)
         except Exception as error:
             problems.append(f"{shown}: not a conda-lock file: {str(error).splitlines()[0]}")
             continue
@@ -258,7 +264,7 @@ def check_locks(
                 problems.append(
                     f"{os.path.relpath(pin, root)}: missing; run: seedlock lock {spec.stem}"
                 )
-            elif pin.read_text(encoding="utf-8") != render_pin(lock_file, platform):
+            elif pin.read_text(encoding="utf-8") != render_pin(lockfile, platform):
                 problems.append(
                     f"{os.path.relpath(pin, root)}: differs from conda-lock's render "
                     f"of {shown}; run: seedlock lock {spec.stem}"

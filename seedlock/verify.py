@@ -45,7 +45,7 @@ class Settings:
     @classmethod
     def from_config(cls, verify_config: Mapping, strict=None, cross_env=None) -> "Settings":
         def rules(items):
-            return [Tolerance(**{k: v for k, v in item.items()}) for item in items]
+            return [Tolerance(**item) for item in items]
 
         return cls(
             tolerances=rules(verify_config.get("tolerances", [])),
