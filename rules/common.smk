@@ -11,12 +11,16 @@ from seedlock.checksums import file_sha256
 from seedlock.config import validate_config
 from seedlock.errors import SeedlockError
 from seedlock.profiles import HOST_LOCK, REFERENCES, canonical_digest
-from seedlock.runtime import FIXED_ENVIRONMENT
+from seedlock.runtime import fixed_environment
 from seedlock.seeds import job_seed, replicate_ids
 from seedlock.steps import STEPS
 
 # Inherited by every job this Snakemake process starts, locally or through a cluster executor.
-os.environ.update(FIXED_ENVIRONMENT)
+try:
+    os.environ.update(fixed_environment())
+except SeedlockError as error:
+    print(f"seedlock: error: {error}", file=sys.stderr)
+    sys.exit(2)
 
 
 wildcard_constraints:
@@ -167,5 +171,5 @@ def run_record():
         "config_sha256": canonical_digest(experiment),
         "seeds": experiment["seeds"],
         "threads": experiment["threads"],
-        "job_environment": FIXED_ENVIRONMENT,
+        "job_environment": fixed_environment(),
     }

@@ -20,7 +20,8 @@ def main(snakemake):
 
         from seedlock.checksums import read_manifest
         from seedlock.profiles import canonical_digest, profile_of, select_reference
-        from seedlock.verify import Settings, build_report, current_entries, report_html
+        from seedlock.trees import current_entries
+        from seedlock.verify import Settings, build_report, report_html
         from seedlock.writers import write_json, write_text
 
         root = Path(".")  # relative, so that messages name files as the user sees them

@@ -12,6 +12,14 @@ from pathlib import Path
 
 from seedlock.checksums import Entry, file_sha256, hash_files, manifest_text, read_manifest
 from seedlock.errors import ManifestError, ReferenceProfileError
+from seedlock.probe import (
+    NONDETERMINISTIC,
+    REPORT,
+    REPORT_TEXT,
+    THREAD_DEPENDENT,
+    read_last_probe,
+    sources_digest,
+)
 from seedlock.profiles import (
     CHECKSUMS,
     PROVENANCE,
@@ -133,11 +141,59 @@ def summarise_changes(old: dict[str, Entry], new: dict[str, Entry], steps) -> li
     return lines
 
 
+def probe_findings(
+    root: Path, run: dict, blessed: Sequence[str], force: bool, say: Callable[[str], None]
+) -> dict:
+    """What the last probe found about the outputs to bless; refuses non-deterministic ones
+    unless ``force``. A probe of other sources or another config than this run's is stale."""
+    report = read_last_probe(root)
+    if report is None:
+        say(
+            "note: no probe on record; run `seedlock probe` to check that the outputs are "
+            "deterministic before blessing them"
+        )
+        return {"status": "none"}
+    config = (
+        root / report["config"]
+        if not Path(report["config"]).is_absolute()
+        else Path(report["config"])
+    )
+    fresh = (
+        config.is_file()
+        and report["sources_sha256"] == sources_digest(root, config)
+        and file_sha256(config) in run.get("configfiles", {}).values()
+    )
+    if not fresh:
+        say(
+            f"note: the last probe ({REPORT}) ran on other sources or another config; "
+            "run `seedlock probe` again to check these outputs"
+        )
+        return {"status": "stale", "probed_at": report["probed_at"]}
+    by_class = {}
+    for item in report["files"]:
+        if item["path"] in blessed:
+            by_class.setdefault(item["class"], []).append(item["path"])
+    unstable = sorted(by_class.get(NONDETERMINISTIC, []))
+    if unstable and not force:
+        raise ReferenceProfileError(
+            f"{REPORT}: the last probe found {len(unstable)} of these outputs "
+            f"non-deterministic, e.g. {unstable[0]} (see {REPORT_TEXT}); make them "
+            "deterministic, or bless them anyway with --force"
+        )
+    findings = {"status": report["status"], "probed_at": report["probed_at"], "forced": force}
+    if unstable:
+        say(f"warning: blessing {len(unstable)} outputs the last probe found non-deterministic")
+        findings["nondeterministic"] = unstable
+    findings["thread_dependent"] = sorted(by_class.get(THREAD_DEPENDENT, []))
+    return findings
+
+
 def bless(
     root: Path,
     steps: Sequence[str] | None = None,
     profile: str | None = None,
     values_max_bytes: int = DEFAULT_VALUES_MAX_BYTES,
+    force: bool = False,
     say: Callable[[str], None] = print,
 ) -> Path:
     """Write ``references/<profile>/`` from the current run; return its folder."""
@@ -163,6 +219,7 @@ def bless(
             say(f"replacing unreadable references: {error}")
     old_entries = existing.entries if existing else {}
     blessed = run_entries(root, steps)
+    probe = probe_findings(root, run, set(blessed), force, say)
     kept = {p: e for p, e in old_entries.items() if step_of(p) not in steps}
     entries = dict(sorted({**kept, **blessed}.items()))
 
@@ -189,6 +246,7 @@ def bless(
             "blessed_at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
             "steps": sorted({step_of(p) for p in entries if step_of(p)}, key=STEPS.index),
             "values_max_bytes": values_max_bytes,
+            "probe": probe,
         },
         "provenance to write",
     )

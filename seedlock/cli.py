@@ -2,7 +2,9 @@
 
 seedlock check-config [CONFIG]       validate an experiment config
 seedlock verify [--strict] [--cross-env] [--config FILE] [--json FILE]
-seedlock bless [--step S ...] [--profile P]
+seedlock bless [--step S ...] [--profile P] [--force]
+seedlock probe [TARGET ...] [--config FILE] [--cores N] [--no-threads] [--keep]
+seedlock compare A B [--config FILE] [--rtol R] [--atol A] [--json FILE]
 seedlock status
 """
 
@@ -37,7 +39,8 @@ def verify(arguments) -> int:
     from seedlock.bless import load_fingerprints
     from seedlock.config import load_config
     from seedlock.profiles import profile_of, select_reference
-    from seedlock.verify import Settings, build_report, current_entries, report_text
+    from seedlock.trees import current_entries
+    from seedlock.verify import Settings, build_report, report_text
     from seedlock.writers import write_json
 
     root = Path(".")  # relative, so that messages name files as the user sees them
@@ -71,8 +74,50 @@ def bless(arguments) -> int:
         steps=arguments.step,
         profile=arguments.profile,
         values_max_bytes=arguments.values_max_bytes,
+        force=arguments.force,
     )
     return 0
+
+
+def probe(arguments) -> int:
+    from seedlock.probe import NONDETERMINISTIC, REPORT_TEXT, report_text
+    from seedlock.probe import probe as run_probe
+
+    report = run_probe(
+        Path("."),
+        arguments.config,
+        targets=arguments.target,
+        cores=arguments.cores,
+        compare_threads=not arguments.no_threads,
+        keep=arguments.keep,
+        say=lambda line: print(line, file=sys.stderr),
+    )
+    sys.stdout.write(report_text(report))
+    print(f"(also in {REPORT_TEXT})", file=sys.stderr)
+    return 1 if report["status"] == NONDETERMINISTIC else 0
+
+
+def compare_trees(arguments) -> int:
+    from seedlock.compare import Tolerance
+    from seedlock.config import load_config
+    from seedlock.trees import open_tree
+    from seedlock.verify import Settings, compare_report, compare_text
+    from seedlock.writers import write_json
+
+    config = load_config(arguments.config, base_dir=Path("."), check_imports=False)
+    settings = Settings.from_config(config["verify"])
+    rules = settings.cross_env_tolerances + settings.tolerances
+    if arguments.rtol is not None or arguments.atol is not None:
+        given = {"rtol": arguments.rtol or 0.0, "atol": arguments.atol or 0.0}
+        rules = [
+            Tolerance(policy="numeric", pattern=pattern, **given)
+            for pattern in ("*.csv", "*.tsv", "*.json")
+        ] + rules
+    report = compare_report(open_tree(arguments.a), open_tree(arguments.b), rules)
+    sys.stdout.write(compare_text(report))
+    if arguments.json:
+        write_json(arguments.json, report)
+    return report["exit_code"]
 
 
 def status(arguments) -> int:
@@ -169,7 +214,47 @@ def parser() -> argparse.ArgumentParser:
         default=256 * 1024,
         help="keep copies of outputs up to this size in values/",
     )
+    write.add_argument(
+        "--force",
+        action="store_true",
+        help="bless outputs that the last probe found non-deterministic (recorded in provenance)",
+    )
     write.set_defaults(handler=bless)
+
+    vary = commands.add_parser(
+        "probe",
+        help="run the workflow in fresh copies, varying what must not matter and the thread "
+        "count; report which outputs are deterministic",
+    )
+    vary.add_argument("target", nargs="*", help="Snakemake targets (default: every step's outputs)")
+    vary.add_argument(
+        "--config", type=Path, default=Path("config.yaml"), help="the experiment config to run"
+    )
+    vary.add_argument(
+        "--cores", type=int, help="cores for the baseline and thread runs (default: all)"
+    )
+    vary.add_argument(
+        "--no-threads", action="store_true", help="skip the runs with 1 and 2 threads per step"
+    )
+    vary.add_argument("--keep", action="store_true", help="keep the runs' folders and logs")
+    vary.set_defaults(handler=probe)
+
+    diff = commands.add_parser(
+        "compare",
+        help="compare two result trees or reference profiles, output by output",
+    )
+    diff.add_argument("a", type=Path, help="a folder with results/, or references/<profile>/")
+    diff.add_argument("b", type=Path, help="the same, the baseline A is compared with")
+    diff.add_argument(
+        "--config",
+        type=Path,
+        default=Path("config.yaml"),
+        help="the config whose verify: tolerances (cross_env_tolerances first) apply",
+    )
+    diff.add_argument("--rtol", type=float, help="relative tolerance for tables and JSON")
+    diff.add_argument("--atol", type=float, help="absolute tolerance for tables and JSON")
+    diff.add_argument("--json", type=Path, help="also write the comparison as JSON to this file")
+    diff.set_defaults(handler=compare_trees)
 
     relock = commands.add_parser(
         "lock", help="solve env specs with py-rattler; write conda-lock files and pin files"

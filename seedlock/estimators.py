@@ -103,17 +103,18 @@ def build_estimator(model: Mapping, seed: int, threads: int):
 
 
 def single_threaded_for_prediction(estimator) -> None:
-    """Set every ``n_jobs`` in ``estimator`` to 1.
+    """Set every ``n_jobs`` in ``estimator`` back to None (one thread).
 
     RandomForest ``predict_proba`` with ``n_jobs > 1`` sums tree outputs in thread completion order,
     which changes the last bits from run to run. Fitting in parallel is deterministic; predicting
-    is not, so saved models predict single-threaded.
+    is not, so saved models predict single-threaded. None, the value a one-thread fit leaves, also
+    keeps the saved model's bytes independent of the thread count it was fitted with.
     """
     params = estimator.get_params(deep=True)
     updates = {
-        name: 1
+        name: None
         for name, value in params.items()
-        if (name == "n_jobs" or name.endswith("__n_jobs")) and value not in (None, 1)
+        if (name == "n_jobs" or name.endswith("__n_jobs")) and value is not None
     }
     if updates:
         estimator.set_params(**updates)

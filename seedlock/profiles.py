@@ -129,7 +129,8 @@ class Reference:
         p = self.provenance
         return ProfileKey(p["mode"], p["platform"], p["cpu"]["simd_level"], p["environment_digest"])
 
-    def value_copy(self, path: str) -> bytes | None:
+    def content(self, path: str) -> bytes | None:
+        """The kept copy of an output (small ones only), or None."""
         copy = self.folder / VALUES / path
         return copy.read_bytes() if copy.is_file() else None
 

@@ -23,6 +23,10 @@ FIXED_ENVIRONMENT = {
     "LC_ALL": "C.UTF-8",
 }
 
+# `seedlock probe` sets this to a JSON object that replaces some of the values above in its
+# varied run, to show that no output depends on them.
+PROBE_OVERRIDES = "SEEDLOCK_PROBE_ENVIRONMENT"
+
 THREAD_VARIABLES = (
     "OMP_NUM_THREADS",
     "OPENBLAS_NUM_THREADS",
@@ -32,9 +36,23 @@ THREAD_VARIABLES = (
 )
 
 
+def fixed_environment() -> dict[str, str]:
+    """FIXED_ENVIRONMENT, with the values a probe varies replaced."""
+    try:
+        overrides = json.loads(os.environ.get(PROBE_OVERRIDES) or "{}")
+    except json.JSONDecodeError:
+        raise SeedlockError(f"{PROBE_OVERRIDES}: not a JSON object; unset it") from None
+    if not isinstance(overrides, dict) or set(overrides) - set(FIXED_ENVIRONMENT):
+        raise SeedlockError(
+            f"{PROBE_OVERRIDES}: must map some of {', '.join(FIXED_ENVIRONMENT)} to values; "
+            "unset it"
+        )
+    return {**FIXED_ENVIRONMENT, **{name: str(value) for name, value in overrides.items()}}
+
+
 def job_environment(threads: int) -> dict[str, str]:
     """The environment variables determinism depends on, for a job with ``threads`` threads."""
-    return {**FIXED_ENVIRONMENT, **{name: str(threads) for name in THREAD_VARIABLES}}
+    return {**fixed_environment(), **{name: str(threads) for name in THREAD_VARIABLES}}
 
 
 class Job:

@@ -9,13 +9,12 @@ steps are marked as its consequences.
 
 import fnmatch
 import html
-import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seedlock.checksums import Entry, hash_files
+from seedlock.checksums import Entry
 from seedlock.compare import (
     DIFFERENT,
     EQUIVALENT,
@@ -26,8 +25,9 @@ from seedlock.compare import (
     Tolerance,
     compare_content,
 )
-from seedlock.profiles import ProfileKey, Reference, differing_fields
+from seedlock.profiles import PROVENANCE, REFERENCES, ProfileKey, Reference, differing_fields
 from seedlock.steps import RESULTS, STEPS, UPSTREAM, step_of
+from seedlock.trees import ResultTree, Tree
 
 CLASSES = (MATCH, EQUIVALENT, DIFFERENT, MISSING, UNEXPECTED)
 EXIT_PASS, EXIT_FAIL = 0, 1
@@ -90,39 +90,11 @@ def tolerance_for(path: str, rules: Sequence[Tolerance]) -> Tolerance:
     return Tolerance()
 
 
-def output_files(root: Path) -> list[str]:
-    """Every file under the verified steps' folders, relative to ``root``."""
-    paths = []
-    for step in STEPS:
-        folder = root / RESULTS / step
-        for directory, _, names in os.walk(folder):
-            for name in names:
-                paths.append((Path(directory) / name).relative_to(root).as_posix())
-    return sorted(paths)
-
-
-def current_entries(root: Path, manifests: Mapping[str, Entry] | None = None) -> dict[str, Entry]:
-    """Hash and size of every output now on disk. Digests the checksum rules just wrote are reused
-    when the size still agrees; any other file (an output no rule declares) is hashed here."""
-    manifests = manifests or {}
-    entries, to_hash = {}, []
-    for path in output_files(root):
-        known = manifests.get(path)
-        if known is not None and known.size == (root / path).stat().st_size:
-            entries[path] = known
-        else:
-            to_hash.append(path)
-    entries.update(hash_files(root, to_hash))
-    return entries
-
-
-def classify(
-    root: Path, current: Mapping[str, Entry], reference: Reference, rules: Sequence[Tolerance]
-) -> list[FileResult]:
+def classify(current: Tree, reference: Tree, rules: Sequence[Tolerance]) -> list[FileResult]:
     results = []
-    for path in sorted(set(current) | set(reference.entries)):
+    for path in sorted(set(current.entries) | set(reference.entries)):
         tolerance = tolerance_for(path, rules)
-        now, then = current.get(path), reference.entries.get(path)
+        now, then = current.entries.get(path), reference.entries.get(path)
         result = FileResult(path, step_of(path), MATCH, tolerance)
         if now is None:
             result.status = MISSING
@@ -131,8 +103,8 @@ def classify(
         elif now.sha256 != then.sha256:
             result.difference = compare_content(
                 path,
-                (root / path).read_bytes(),
-                reference.value_copy(path),
+                current.content(path) or b"",
+                reference.content(path),
                 tolerance,
                 now.size,
                 then.size,
@@ -212,7 +184,7 @@ def build_report(
         )
         return report
     rules = settings.tolerances if exact else settings.cross_env_tolerances + settings.tolerances
-    results = classify(root, current, reference, rules)
+    results = classify(ResultTree(root, current), reference, rules)
     roots = trace_divergence(results)
     counts = Counter(result.status for result in results)
     problems = []
@@ -231,6 +203,23 @@ def build_report(
     failed = any(failing(result, settings.strict) for result in results) or bool(environment)
     if not exact and not settings.cross_env:
         failed = True
+    run_threads = (run or {}).get("threads")
+    blessed_threads = reference.provenance.get("threads")
+    if run_threads and blessed_threads and run_threads != blessed_threads:
+        changed = sorted(
+            step
+            for step in set(run_threads) | set(blessed_threads)
+            if run_threads.get(step) != blessed_threads.get(step)
+        )
+        problems.append(
+            "the threads setting differs from the references' ("
+            + ", ".join(
+                f"{step}: {run_threads.get(step)} now, {blessed_threads.get(step)} then"
+                for step in changed
+            )
+            + "); thread counts change the last bits of BLAS-heavy results: set them as "
+            f"in {REFERENCES}/{reference.id}/{PROVENANCE} to reproduce those bits"
+        )
     run_config = (run or {}).get("config_sha256")
     if run_config and run_config != reference.provenance["config_sha256"]:
         problems.append("the config differs from the one the references were blessed with")
@@ -294,16 +283,25 @@ def report_text(report: Mapping) -> str:
     lines.extend(f"environment: {problem}" for problem in report["environment"])
     lines.extend(f"problem: {problem}" for problem in report["problems"])
     if report["root_causes"]:
-        first, *others = report["root_causes"]
-        consequences = sorted(
-            {f["step"] for f in report["files"] if f.get("consequence_of")}, key=STEPS.index
-        )
-        lines.append(
-            f"first diverged step: {first}"
-            + (f" (also diverged independently: {', '.join(others)})" if others else "")
-            + (f"; downstream consequences in: {', '.join(consequences)}" if consequences else "")
-        )
-    for item in report["files"]:
+        lines.append(root_cause_line(report["root_causes"], report["files"]))
+    lines.extend(file_lines(report["files"]))
+    return "\n".join(lines) + "\n"
+
+
+def root_cause_line(root_causes: Sequence[str], files: Sequence[Mapping]) -> str:
+    first, *others = root_causes
+    consequences = sorted({f["step"] for f in files if f.get("consequence_of")}, key=STEPS.index)
+    return (
+        f"first diverged step: {first}"
+        + (f" (also diverged independently: {', '.join(others)})" if others else "")
+        + (f"; downstream consequences in: {', '.join(consequences)}" if consequences else "")
+    )
+
+
+def file_lines(files: Sequence[Mapping]) -> list[str]:
+    """One line per output that is not a MATCH: its class, step and what differs."""
+    lines = []
+    for item in files:
         where = item["step"] or "no step"
         if item.get("consequence_of"):
             where += f", consequence of {item['consequence_of']}"
@@ -313,6 +311,40 @@ def report_text(report: Mapping) -> str:
         lines.append(
             f"{item['class']:<10} {item['path']}  [{where}]" + (f"  {detail}" if detail else "")
         )
+    return lines
+
+
+def compare_report(current: Tree, reference: Tree, rules: Sequence[Tolerance]) -> dict:
+    """Two trees compared output by output: ``current`` (A) against ``reference`` (B)."""
+    results = classify(current, reference, rules)
+    roots = trace_divergence(results)
+    counts = Counter(result.status for result in results)
+    differs = any(result.status in (DIFFERENT, MISSING, UNEXPECTED) for result in results)
+    return {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "a": current.id,
+        "b": reference.id,
+        "status": DIFFERENT if differs else EQUIVALENT if counts[EQUIVALENT] else MATCH,
+        "exit_code": EXIT_FAIL if differs else EXIT_PASS,
+        "outputs": len(results),
+        "counts": {name: counts.get(name, 0) for name in CLASSES},
+        "root_causes": roots,
+        "files": [
+            result.as_dict() for result in sorted(results, key=_dag_order) if result.status != MATCH
+        ],
+    }
+
+
+def compare_text(report: Mapping) -> str:
+    lines = [
+        f"seedlock compare: {report['status']}",
+        f"A: {report['a']}",
+        f"B: {report['b']} (the baseline: MISSING = only in B, UNEXPECTED = only in A)",
+        "outputs: " + ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES),
+    ]
+    if report["root_causes"]:
+        lines.append(root_cause_line(report["root_causes"], report["files"]))
+    lines.extend(file_lines(report["files"]))
     return "\n".join(lines) + "\n"
 
 

@@ -77,7 +77,20 @@ def test_pipeline_gets_seed_and_threads_and_predicts_single_threaded():
     final = estimator.steps[-1][1]
     assert final.random_state == 11 and final.n_jobs == 2 and final.max_depth == 2
     single_threaded_for_prediction(estimator)
-    assert final.n_jobs == 1
+    assert final.n_jobs is None
+
+
+def test_saved_model_bytes_do_not_depend_on_the_fitting_thread_count():
+    import pickle
+
+    features, labels = load_iris(return_X_y=True)
+    model = {"estimator": "sklearn.ensemble.RandomForestClassifier", "params": {"n_estimators": 8}}
+    saved = []
+    for threads in (1, 2):
+        estimator = build_estimator(model, seed=3, threads=threads).fit(features, labels)
+        single_threaded_for_prediction(estimator)
+        saved.append(pickle.dumps(estimator, protocol=5))
+    assert saved[0] == saved[1]
 
 
 def test_cross_validation_folds_are_reproducible():
