@@ -2,7 +2,9 @@
 # No rules here.
 import os
 import sys
+from itertools import product
 from pathlib import Path
+from string import Formatter
 
 # The workflow's own seedlock package, not an installed copy.
 sys.path.insert(0, workflow.basedir)
@@ -57,9 +59,16 @@ def config_source():
 
 
 def validated_experiment():
-    """The config with defaults filled in; exits with one clear line if it is invalid."""
+    """The config with defaults filled in; exits with one clear line if it is invalid.
+    Models that passed the import check with the same packages are not imported again.
+    """
     try:
-        return validate_config(config, config_source(), Path.cwd())
+        return validate_config(
+            config,
+            config_source(),
+            Path.cwd(),
+            checked_models=Path(".snakemake", "seedlock", "checked-models"),
+        )
     except SeedlockError as error:
         print(f"seedlock: error: {error}", file=sys.stderr)
         sys.exit(2)
@@ -95,6 +104,21 @@ def replicates():
     return replicate_ids(experiment["seeds"])
 
 
+def expand_over(patterns, **values):
+    """Each pattern filled with every combination of the values of the wildcards it names, in
+    the order Snakemake's expand() gives. expand() itself took 3 s of a 15 s dry run with 100
+    replicates (6,400 jobs); plain str.format is enough for these wildcard-only patterns.
+    """
+    patterns = [patterns] if isinstance(patterns, str) else list(patterns)
+    paths = []
+    for pattern in patterns:
+        fields = {name for _, name, _, _ in Formatter().parse(pattern) if name}
+        names = [name for name in values if name in fields]  # expand()'s order
+        for combination in product(*(values[name] for name in names)):
+            paths.append(pattern.format(**dict(zip(names, combination))))
+    return paths
+
+
 def per_replicate(pattern, **fixed):
     """``pattern`` expanded over every dataset, model and replicate (unless fixed)."""
     values = {
@@ -103,21 +127,25 @@ def per_replicate(pattern, **fixed):
         "replicate": replicates(),
     }
     values.update({key: [value] for key, value in fixed.items()})
-    return expand(pattern, **values)
+    return expand_over(pattern, **values)
 
 
 def step_outputs(step):
     """Every output of one step for this config: what its checksum rule hashes."""
     by_step = {
-        "prepare_data": expand(rules.prepare_data.output, dataset=datasets()),
-        "split": expand(rules.split.output, dataset=datasets(), replicate=replicates()),
-        "train": per_replicate(rules.train.output),
-        "evaluate": per_replicate(rules.evaluate.output),
-        "cross_validate": per_replicate(rules.cross_validate.output),
-        "aggregate": list(rules.aggregate.output),
-        "figures": list(rules.figures.output),
+        "prepare_data": lambda: expand_over(
+            rules.prepare_data.output, dataset=datasets()
+        ),
+        "split": lambda: expand_over(
+            rules.split.output, dataset=datasets(), replicate=replicates()
+        ),
+        "train": lambda: per_replicate(rules.train.output),
+        "evaluate": lambda: per_replicate(rules.evaluate.output),
+        "cross_validate": lambda: per_replicate(rules.cross_validate.output),
+        "aggregate": lambda: list(rules.aggregate.output),
+        "figures": lambda: list(rules.figures.output),
     }
-    return by_step[step]
+    return by_step[step]()
 
 
 def environments():

@@ -7,6 +7,11 @@ CSV file and its columns are there. Every problem becomes one ``ConfigError`` li
 
 import copy
 import csv
+import hashlib
+import importlib.util
+import json
+import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -14,7 +19,8 @@ import jsonschema
 import yaml
 
 from seedlock.errors import ConfigError
-from seedlock.estimators import check_model_spec
+from seedlock.estimators import check_model_spec, step_specs
+from seedlock.writers import write_text
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
 
@@ -51,12 +57,52 @@ def key_path(parts) -> str:
     return text or "(top level)"
 
 
+def package_stamp(class_path: str) -> list | None:
+    """Where the top-level package of ``class_path`` is installed, and when it was last written,
+    found without importing it; None if it is not installed."""
+    spec = importlib.util.find_spec(class_path.split(".", 1)[0])
+    if spec is None or spec.origin is None:
+        return None
+    stat = os.stat(spec.origin)
+    return [spec.origin, stat.st_mtime_ns, stat.st_size]
+
+
+def check_models(source: str, models: Mapping, checked: Path | None) -> None:
+    """Import every model's classes and check their hyperparameters, unless ``checked`` records
+    that these models passed with the same packages installed. Importing scikit-learn takes the
+    Snakemake driver about 2 s, on every invocation, even a dry run or a rerun with nothing to do.
+    """
+    stamps = {
+        class_path: package_stamp(class_path)
+        for model in models.values()
+        for class_path, _ in step_specs(model)
+    }
+    key = hashlib.sha256(
+        json.dumps([sys.executable, models, stamps], sort_keys=True).encode()
+    ).hexdigest()
+    if checked is not None and None not in stamps.values():
+        try:
+            if checked.read_text(encoding="utf-8").strip() == key:
+                return
+        except OSError:
+            pass  # not checked yet
+    for name, model in models.items():
+        check_model_spec(source, f"models.{name}", model)
+    if checked is not None:
+        write_text(checked, key + "\n")
+
+
 def validate_config(
-    config: Mapping, source: str, base_dir: Path, check_imports: bool = True
+    config: Mapping,
+    source: str,
+    base_dir: Path,
+    check_imports: bool = True,
+    checked_models: Path | None = None,
 ) -> dict:
     """A validated copy of ``config`` with defaults filled in, or a ``ConfigError`` for the first
     problem. ``source`` names the config file in messages; ``base_dir`` resolves relative CSV paths.
-    ``check_imports=False`` skips importing the estimators (for tools that only read settings).
+    ``check_imports=False`` skips importing the estimators (for tools that only read settings);
+    ``checked_models`` names a file that remembers models that passed that check.
     """
     resolved = copy.deepcopy(dict(config))
     validator = DefaultFillingValidator(load_schema())
@@ -68,9 +114,8 @@ def validate_config(
 
     for name, dataset in resolved["datasets"].items():
         _check_dataset(source, f"datasets.{name}", name, dataset, base_dir)
-    for name, model in resolved["models"].items():
-        if check_imports:
-            check_model_spec(source, f"models.{name}", model)
+    if check_imports:
+        check_models(source, resolved["models"], checked_models)
     explicit = resolved["seeds"]["explicit"]
     if len(set(explicit)) != len(explicit):
         raise ConfigError(source, "seeds.explicit", "lists a seed twice; replicates must differ")

@@ -25,7 +25,7 @@ def import_class(path: str) -> type:
         raise ImportError(f"module {module_name!r} has no attribute {class_name!r}") from None
 
 
-def _step_specs(model: Mapping) -> list[tuple[str, Mapping]]:
+def step_specs(model: Mapping) -> list[tuple[str, Mapping]]:
     """(class path, params) of each pipeline step: the preprocessing steps, then the estimator."""
     steps = []
     for step in model.get("preprocessing", []):
@@ -41,7 +41,7 @@ def check_model_spec(source: str, key: str, model: Mapping) -> None:
     """Raise ``ConfigError`` unless every class imports and every hyperparameter exists."""
     from sklearn.base import is_classifier
 
-    specs = _step_specs(model)
+    specs = step_specs(model)
     for index, (class_path, params) in enumerate(specs):
         is_final = index == len(specs) - 1
         step_key = key if is_final else f"{key}.preprocessing[{index}]"
@@ -86,7 +86,7 @@ def build_estimator(model: Mapping, seed: int, threads: int):
     from sklearn.pipeline import Pipeline
 
     steps = []
-    for index, (class_path, params) in enumerate(_step_specs(model)):
+    for index, (class_path, params) in enumerate(step_specs(model)):
         cls = import_class(class_path)
         instance = cls(**_with_sequences_as_tuples(params))
         valid = instance.get_params(deep=False)

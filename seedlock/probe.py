@@ -360,18 +360,22 @@ def probe(
     cores = cores or os.cpu_count() or 1
     started = time.perf_counter()
     workspace = Path(tempfile.mkdtemp(prefix="seedlock-probe-"))
+    # Every run starts from one snapshot of the checkout, so that all of them run the sources the
+    # digest describes even if the checkout is edited during the probe.
+    digest = sources_digest(root, config)
+    snapshot = copy_workflow(root, workspace / "sources")
     plan = plan_runs(root, workspace, config, targets, cores, compare_threads, available_locale())
     Path(plan.runs[1].environment["HOME"]).mkdir()
     for run in plan.runs:
         say(f"probe: {run.name} run in {run.folder}")
-        execute(root, run, workspace)
+        execute(snapshot, run, workspace)
         say(f"probe: {run.name} run took {run.seconds:.1f} s")
     findings = compare_runs(plan)
     report = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "status": NONDETERMINISTIC if findings["counts"][NONDETERMINISTIC] else DETERMINISTIC,
         "probed_at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
-        "sources_sha256": sources_digest(root, config),
+        "sources_sha256": digest,
         "config": str(config),
         "targets": targets,
         "variations": [variation.as_dict() for variation in plan.variations],

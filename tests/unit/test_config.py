@@ -168,3 +168,25 @@ def test_unreadable_and_malformed_files(tmp_path):
 def test_schema_file_is_where_the_package_looks():
     assert SCHEMA_PATH == REPO / "schemas" / "config.schema.yaml"
     assert Path(SCHEMA_PATH).is_file()
+
+
+def test_models_that_passed_the_import_check_are_not_checked_again(tmp_path, monkeypatch):
+    import seedlock.config
+
+    config = yaml.safe_load(TINY_CONFIG.read_text(encoding="utf-8"))
+    checked = tmp_path / ".snakemake" / "seedlock" / "checked-models"
+    validate_config(config, "tiny.yaml", REPO, checked_models=checked)
+    assert len(checked.read_text(encoding="utf-8").strip()) == 64
+
+    def must_not_run(*arguments):
+        raise AssertionError("the models were checked again")
+
+    monkeypatch.setattr(seedlock.config, "check_model_spec", must_not_run)
+    validate_config(config, "tiny.yaml", REPO, checked_models=checked)
+    monkeypatch.undo()
+
+    # Another hyperparameter is checked, whatever the file says.
+    model = next(iter(config["models"].values()))
+    model.setdefault("params", {})["no_such_parameter"] = 1
+    with pytest.raises(ConfigError, match="no_such_parameter: not a parameter of"):
+        validate_config(config, "tiny.yaml", REPO, checked_models=checked)

@@ -1,0 +1,124 @@
+"""Overhead: the workflow against the same work in one plain Python process; checksum + verify
+as a share of all job time; a rerun when nothing changed.
+
+    .venv/bin/python benchmarks/overhead.py             # default config, whole workflow
+    .venv/bin/python benchmarks/overhead.py --smoke     # tiny config, checksums only
+
+1. The workflow runs from nothing on one core in a fresh copy, keeping the job scripts Snakemake
+   generates (--skip-script-cleanup): each holds the job's inputs, outputs and params and then
+   the rule's script.
+2. Nothing changed: the same command again (best of three).
+3. The same jobs again in one Python process: the kept scripts run one after another in the order
+   Snakemake ran them, in a child interpreter started with the workflow's fixed environment, into
+   an emptied results/ folder. Every output must come out with the same bytes.
+Job time per rule comes from the `benchmark:` files the workflow writes under logs/benchmarks/.
+"""
+
+import argparse
+import csv
+import os
+import runpy
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import REPO, best_of, report, run
+
+from seedlock.checksums import hash_files
+from seedlock.probe import copy_workflow
+from seedlock.runtime import FIXED_ENVIRONMENT
+from seedlock.steps import STEPS
+from seedlock.trees import output_files
+
+VERIFICATION_RULES = ("checksum_", "environment", "run_record", "verify")
+
+
+def job_seconds(workdir: Path) -> dict[str, float]:
+    """Seconds per rule, summed over its jobs, from Snakemake's benchmark files."""
+    totals: dict[str, float] = {}
+    for path in (workdir / "logs" / "benchmarks").rglob("*.tsv"):
+        rule = path.relative_to(workdir / "logs" / "benchmarks").parts[0]
+        with open(path, encoding="utf-8") as handle:
+            row = next(csv.DictReader(handle, delimiter="\t"))
+        totals[rule] = totals.get(rule, 0.0) + float(row["s"])
+    return totals
+
+
+def run_scripts_in_one_process(workdir: Path) -> None:
+    """The child's side of step 3: run every kept job script here, in order."""
+    os.chdir(workdir)
+    scripts = sorted((workdir / ".snakemake" / "scripts").glob("*.py"), key=os.path.getmtime)
+    for script in scripts:
+        runpy.run_path(str(script), run_name="__main__")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=REPO / "config.yaml")
+    parser.add_argument("targets", nargs="*", default=["all"])
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--one-process", type=Path, help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.one_process:
+        run_scripts_in_one_process(arguments.one_process)
+        return
+    if arguments.smoke:
+        arguments.config = REPO / "tests" / "config" / "tiny.yaml"
+        arguments.targets = [f"results/checksums/{step}.sha256" for step in STEPS]
+
+    workspace = Path(tempfile.mkdtemp(prefix="seedlock-bench-overhead-"))
+    try:
+        workdir = copy_workflow(REPO, workspace / "workflow")
+        snakemake = [sys.executable, "-m", "snakemake", *arguments.targets]
+        snakemake += ["--configfile", str(arguments.config.resolve())]
+        started = time.perf_counter()
+        run([*snakemake, "--cores", "1", "--skip-script-cleanup"], cwd=workdir)
+        workflow_seconds = time.perf_counter() - started
+        per_rule = job_seconds(workdir)
+        (rerun_seconds,) = best_of(3, lambda: run([*snakemake, "--cores", "all"], cwd=workdir))
+
+        produced = hash_files(workdir, output_files(workdir))
+        for path in produced:
+            (workdir / path).unlink()
+        started = time.perf_counter()
+        run(
+            [sys.executable, __file__, "--one-process", str(workdir)],
+            env={**os.environ, **FIXED_ENVIRONMENT},
+        )
+        one_process_seconds = time.perf_counter() - started
+        again = hash_files(workdir, output_files(workdir))
+    finally:
+        shutil.rmtree(workspace, ignore_errors=True)
+    if again != produced:
+        changed = sorted(p for p in produced if again.get(p) != produced[p])
+        raise SystemExit(f"benchmark: the one-process run wrote other bytes, e.g. {changed[:3]}")
+
+    all_jobs = sum(per_rule.values())
+    verification = sum(s for rule, s in per_rule.items() if rule.startswith(VERIFICATION_RULES))
+    report(
+        "overhead",
+        {
+            "config": str(arguments.config.relative_to(REPO)),
+            "targets": arguments.targets,
+            "outputs": len(produced),
+            "seconds": {
+                "workflow_one_core": round(workflow_seconds, 1),
+                "one_python_process": round(one_process_seconds, 1),
+                "no_change_rerun": round(rerun_seconds, 2),
+                "all_jobs": round(all_jobs, 1),
+                "checksum_and_verify_jobs": round(verification, 1),
+            },
+            "workflow_vs_one_process": round(workflow_seconds / one_process_seconds, 3),
+            # Goal <= 3 %.
+            "checksum_and_verify_share": round(verification / all_jobs, 4),
+            "job_seconds_by_rule": {rule: round(s, 1) for rule, s in sorted(per_rule.items())},
+        },
+        arguments.json,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""The benchmarks still run (on small inputs) and report the figures RESULTS.md records.
+Their timings are not checked here: they are measured by hand, on a quiet machine."""
+
+import json
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def smoke(name: str, tmp_path) -> dict:
+    output = tmp_path / f"{name}.json"
+    completed = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / f"{name}.py"), "--smoke", "--json", output],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    figures = json.loads(output.read_text(encoding="utf-8"))
+    assert figures["benchmark"] == name and figures["machine"]["cores"] >= 1
+    return figures
+
+
+def test_hashing(tmp_path):
+    figures = smoke("hashing", tmp_path)
+    assert set(figures["seconds"]) >= {"openssl", "seedlock_one_worker", "seedlock_all_cores"}
+    assert figures["seedlock_vs_openssl_per_core"] > 0 and figures["parallel_speedup"] > 0
+
+
+def test_verify_scale(tmp_path):
+    figures = smoke("verify_scale", tmp_path)
+    assert figures["files"] == "500 x 1 KiB + 1 x 4 MiB"
+    assert figures["verify_vs_hashing"] > 0
+
+
+def test_dag_scale(tmp_path):
+    (row,) = smoke("dag_scale", tmp_path)["dry_runs"]
+    # 2 replicates of the default config: per replicate 4 splits and 4 datasets x 5 models x
+    # (train, evaluate, cross_validate); then 4 prepare_data, 7 checksums, 2 env fingerprints,
+    # and aggregate, figures, run_record, verify_report, verify, all.
+    assert row["replicates"] == 2 and row["jobs"] == 2 * (4 + 4 * 5 * 3) + 4 + 7 + 2 + 6
+    assert 0 < row["seedlock_share"] < 1 and row["seedlock_top"]
+
+
+def test_overhead(tmp_path):
+    figures = smoke("overhead", tmp_path)
+    assert figures["outputs"] == 47  # the tiny config's outputs, rewritten with the same bytes
+    assert figures["seconds"]["no_change_rerun"] > 0
+    assert 0 < figures["checksum_and_verify_share"] < 1
+    assert figures["job_seconds_by_rule"]["train"] > 0
