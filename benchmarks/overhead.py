@@ -50,8 +50,14 @@ def run_scripts_in_one_process(workdir: Path) -> None:
     """The child's side of step 3: run every kept job script here, in order."""
     os.chdir(workdir)
     scripts = sorted((workdir / ".snakemake" / "scripts").glob("*.py"), key=os.path.getmtime)
+    # Each job points stderr at its own log and closes that log when it ends: point it back.
+    stderr_descriptor, stderr = os.dup(2), sys.stderr
     for script in scripts:
-        runpy.run_path(str(script), run_name="__main__")
+        try:
+            runpy.run_path(str(script), run_name="__main__")
+        finally:
+            os.dup2(stderr_descriptor, 2)
+            sys.stderr = stderr
 
 
 def main() -> None:
