@@ -4,8 +4,6 @@ Every verified output lives under ``results/<step>/``, so a path names its step.
 this table against the rule graph Snakemake itself builds.
 """
 
-from pathlib import PurePosixPath
-
 RESULTS = "results"
 
 # Upstream steps of each step (direct and indirect), in DAG order.
@@ -24,7 +22,7 @@ STEPS: tuple[str, ...] = tuple(UPSTREAM)
 
 def step_of(path: str) -> str | None:
     """The step that wrote ``path`` (relative to the repository root), or None for other files."""
-    parts = PurePosixPath(path).parts
-    if len(parts) >= 3 and parts[0] == RESULTS and parts[1] in UPSTREAM:
+    parts = path.split("/", 2)
+    if len(parts) == 3 and parts[0] == RESULTS and parts[1] in UPSTREAM and parts[2]:
         return parts[1]
     return None

@@ -24,13 +24,13 @@ class Tree(Protocol):
 
 
 def output_files(root: Path) -> list[str]:
-    """Every file under the verified steps' folders, relative to ``root``."""
+    """Every file under the verified steps' folders, relative to ``root``, with '/' separators.
+    Plain string joins: a run may hold tens of thousands of outputs."""
     paths = []
     for step in STEPS:
-        folder = root / RESULTS / step
-        for directory, _, names in os.walk(folder):
-            for name in names:
-                paths.append((Path(directory) / name).relative_to(root).as_posix())
+        for directory, _, names in os.walk(root / RESULTS / step):
+            folder = os.path.relpath(directory, root).replace(os.sep, "/")
+            paths.extend(f"{folder}/{name}" for name in names)
     return sorted(paths)
 
 
