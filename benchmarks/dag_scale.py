@@ -15,6 +15,7 @@ the outermost such call.
 import argparse
 import pstats
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,9 @@ def config_with_replicates(workflow: Path, folder: Path, replicates: int) -> Pat
     return path
 
 
-def dry_run(workdir: Path, config: Path) -> tuple[float, int]:
+def dry_run(workdir: Path, config: Path) -> tuple[float, int, float]:
+    """Wall seconds, jobs, and the largest resident memory of any child so far (MiB): the dry
+    runs go from small to large, so that is this one's."""
     started = time.perf_counter()
     completed = subprocess.run(
         [sys.executable, "-m", "snakemake", "--dry-run", "--cores", "2", "--configfile", config],
@@ -50,7 +53,8 @@ def dry_run(workdir: Path, config: Path) -> tuple[float, int]:
     if completed.returncode != 0:
         raise SystemExit(f"benchmark: dry run failed:\n{completed.stderr[-3000:]}")
     total = re.search(r"^total\s+(\d+)", completed.stdout, re.MULTILINE)
-    return seconds, int(total.group(1)) if total else -1
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return seconds, int(total.group(1)) if total else -1, peak_mib
 
 
 def own_code_share(workdir: Path, config: Path, profile_path: Path) -> dict:
@@ -114,12 +118,13 @@ def main() -> None:
         workdir = copy_workflow(arguments.workflow.resolve(), workspace / "workflow")
         for replicates in arguments.replicates:
             config = config_with_replicates(workdir, workspace, replicates)
-            seconds, jobs = dry_run(workdir, config)
+            seconds, jobs, peak_mib = dry_run(workdir, config)
             row = {
                 "replicates": replicates,
                 "jobs": jobs,
                 "dry_run_seconds": round(seconds, 2),
                 "ms_per_job": round(1000 * seconds / jobs, 3),
+                "peak_memory_mib": round(peak_mib),
             }
             if not arguments.no_profile:
                 row.update(own_code_share(workdir, config, workspace / "dry-run.prof"))

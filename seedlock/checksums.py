@@ -22,7 +22,6 @@ from seedlock.errors import ManifestError
 HEADER = "# seedlock manifest; check with: sha256sum -c FILE (from the repository root)"
 _ENTRY = re.compile(r"^(?P<digest>\S+) [ *](?P<path>.+)$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_SIZE = re.compile(r"^# size (?P<size>\d+)$")
 
 
 @dataclass(frozen=True)
@@ -46,13 +45,14 @@ def hash_files(root: Path, paths: Iterable[str], workers: int | None = None) -> 
     """Hash files (paths relative to ``root``) in parallel threads; hashlib releases the GIL.
     Large files are one task each, so that they spread over the workers."""
     paths = sorted(set(paths))
-    sizes = {path: os.stat(root / path).st_size for path in paths}
+    base = os.fspath(root)
+    sizes = {path: os.stat(os.path.join(base, path)).st_size for path in paths}
     small = [path for path in paths if sizes[path] < SMALL_FILE_BYTES]
     tasks = [[path] for path in paths if sizes[path] >= SMALL_FILE_BYTES]
     tasks += [small[start : start + BATCH_FILES] for start in range(0, len(small), BATCH_FILES)]
 
     def hash_task(task: list[str]) -> list[tuple[str, Entry]]:
-        return [(path, Entry(file_sha256(root / path), sizes[path])) for path in task]
+        return [(path, Entry(file_sha256(os.path.join(base, path)), sizes[path])) for path in task]
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers or os.cpu_count()) as pool:
         hashed = dict(itertools.chain.from_iterable(pool.map(hash_task, tasks)))
@@ -93,16 +93,22 @@ def parse_manifest(text: str, source: str) -> dict[str, Entry]:
         if not line.strip():
             continue
         if line.startswith("#"):
-            size = _SIZE.match(line)
-            pending_size = int(size["size"]) if size else pending_size
+            digits = line[7:] if line.startswith("# size ") else ""
+            if digits.isascii() and digits.isdigit():
+                pending_size = int(digits)
             continue
-        match = _ENTRY.match(line)
-        if not match:
-            raise ManifestError(
-                f"{source}:{line_number}: malformed line; expected '<sha256>  <path>' "
-                f"as sha256sum writes it: {line[:80]!r}"
-            )
-        digest, path = match["digest"], match["path"]
+        # sha256sum's own layout, '<64 hex>  <path>' (or ' *' for binary mode), read by slicing;
+        # the pattern only for anything else, to name what is wrong.
+        if len(line) > 66 and line[64] == " " and line[65] in " *":
+            digest, path = line[:64], line[66:]
+        else:
+            match = _ENTRY.match(line)
+            if not match:
+                raise ManifestError(
+                    f"{source}:{line_number}: malformed line; expected '<sha256>  <path>' "
+                    f"as sha256sum writes it: {line[:80]!r}"
+                )
+            digest, path = match["digest"], match["path"]
         if not _HEX64.match(digest):
             raise ManifestError(
                 f"{source}:{line_number}: {digest[:80]!r} is not a sha256 digest "

@@ -33,6 +33,7 @@ CLASSES = (MATCH, EQUIVALENT, DIFFERENT, MISSING, UNEXPECTED)
 EXIT_PASS, EXIT_FAIL = 0, 1
 REPORT_SCHEMA_VERSION = 1
 REPORT = Path(RESULTS) / "verify" / "report.json"
+EXACT = Tolerance()  # what an output without a matching tolerance rule must meet: same bytes
 
 
 @dataclass
@@ -87,14 +88,17 @@ def tolerance_for(path: str, rules: Sequence[Tolerance]) -> Tolerance:
     for rule in rules:
         if fnmatch.fnmatchcase(path, rule.pattern):
             return rule
-    return Tolerance()
+    return EXACT
 
 
 def classify(current: Tree, reference: Tree, rules: Sequence[Tolerance]) -> list[FileResult]:
     results = []
     for path in sorted(set(current.entries) | set(reference.entries)):
-        tolerance = tolerance_for(path, rules)
         now, then = current.entries.get(path), reference.entries.get(path)
+        if now is not None and then is not None and now.sha256 == then.sha256:
+            results.append(FileResult(path, step_of(path), MATCH, EXACT))
+            continue  # the common case: no tolerance to look up
+        tolerance = tolerance_for(path, rules)
         result = FileResult(path, step_of(path), MATCH, tolerance)
         if now is None:
             result.status = MISSING
@@ -230,7 +234,8 @@ def build_report(
         root_causes=roots,
         problems=problems,
         files=[
-            result.as_dict() for result in sorted(results, key=_dag_order) if result.status != MATCH
+            result.as_dict()
+            for result in sorted((r for r in results if r.status != MATCH), key=_dag_order)
         ],
     )
     return report
@@ -330,7 +335,8 @@ def compare_report(current: Tree, reference: Tree, rules: Sequence[Tolerance]) -
         "counts": {name: counts.get(name, 0) for name in CLASSES},
         "root_causes": roots,
         "files": [
-            result.as_dict() for result in sorted(results, key=_dag_order) if result.status != MATCH
+            result.as_dict()
+            for result in sorted((r for r in results if r.status != MATCH), key=_dag_order)
         ],
     }
 
