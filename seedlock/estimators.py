@@ -108,7 +108,8 @@ def single_threaded_for_prediction(estimator) -> None:
     RandomForest ``predict_proba`` with ``n_jobs > 1`` sums tree outputs in thread completion order,
     which changes the last bits from run to run. Fitting in parallel is deterministic; predicting
     is not, so saved models predict single-threaded. None, the value a one-thread fit leaves, also
-    keeps the saved model's bytes independent of the thread count it was fitted with.
+    keeps the saved model's bytes independent of the thread count it was fitted with; histogram
+    gradient boosting models also forget the thread count their binning used.
     """
     params = estimator.get_params(deep=True)
     updates = {
@@ -118,3 +119,18 @@ def single_threaded_for_prediction(estimator) -> None:
     }
     if updates:
         estimator.set_params(**updates)
+    for part in [estimator, *(step for _, step in getattr(estimator, "steps", []))]:
+        _forget_fitting_thread_count(part)
+
+
+def _forget_fitting_thread_count(estimator) -> None:
+    """Drop the thread count a fitted histogram gradient boosting model remembers.
+
+    Its bin mapper keeps the OpenMP thread count it was fitted with (1 or 2 on the probe's runs),
+    so the pickles of a 1-thread and a 2-thread fit differ in one integer although the trees are
+    identical. None makes a later binning use the caller's thread limit, and binning gives the
+    same result for any thread count.
+    """
+    bin_mapper = getattr(estimator, "_bin_mapper", None)
+    if bin_mapper is not None and getattr(bin_mapper, "n_threads", None) is not None:
+        bin_mapper.n_threads = None

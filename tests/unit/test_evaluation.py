@@ -80,17 +80,34 @@ def test_pipeline_gets_seed_and_threads_and_predicts_single_threaded():
     assert final.n_jobs is None
 
 
-def test_saved_model_bytes_do_not_depend_on_the_fitting_thread_count():
+@pytest.mark.parametrize(
+    "model",
+    [
+        {"estimator": "sklearn.ensemble.RandomForestClassifier", "params": {"n_estimators": 8}},
+        {
+            "estimator": "sklearn.ensemble.HistGradientBoostingClassifier",
+            "params": {"max_iter": 5},
+            "preprocessing": ["sklearn.preprocessing.StandardScaler"],
+        },
+    ],
+    ids=["random_forest", "hist_gradient_boosting_pipeline"],
+)
+def test_saved_model_bytes_do_not_depend_on_the_fitting_thread_count(model):
     import pickle
 
+    from threadpoolctl import threadpool_limits
+
     features, labels = load_iris(return_X_y=True)
-    model = {"estimator": "sklearn.ensemble.RandomForestClassifier", "params": {"n_estimators": 8}}
-    saved = []
+    saved, predictions = [], []
     for threads in (1, 2):
-        estimator = build_estimator(model, seed=3, threads=threads).fit(features, labels)
+        # the workflow's jobs limit OpenMP and BLAS to the rule's threads; do the same here
+        with threadpool_limits(limits=threads):
+            estimator = build_estimator(model, seed=3, threads=threads).fit(features, labels)
         single_threaded_for_prediction(estimator)
         saved.append(pickle.dumps(estimator, protocol=5))
+        predictions.append(estimator.predict_proba(features))
     assert saved[0] == saved[1]
+    np.testing.assert_array_equal(predictions[0], predictions[1])
 
 
 def test_cross_validation_folds_are_reproducible():
