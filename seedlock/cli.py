@@ -183,25 +183,27 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("config", nargs="?", type=Path, default=Path("config.yaml"))
     check.set_defaults(handler=check_config)
 
-    compare = commands.add_parser(
+    verify_parser = commands.add_parser(
         "verify", help="compare the outputs under results/ with the reference profile"
     )
-    compare.add_argument(
+    verify_parser.add_argument(
         "--strict", action="store_true", help="also fail on EQUIVALENT and UNEXPECTED outputs"
     )
-    compare.add_argument(
+    verify_parser.add_argument(
         "--cross-env",
         action="store_true",
         help="accept the closest profile's references when none matches",
     )
-    compare.add_argument(
+    verify_parser.add_argument(
         "--config",
         type=Path,
         default=Path("config.yaml"),
         help="the config whose verify: section sets the tolerances",
     )
-    compare.add_argument("--json", type=Path, help="also write the report as JSON to this file")
-    compare.set_defaults(handler=verify)
+    verify_parser.add_argument(
+        "--json", type=Path, help="also write the report as JSON to this file"
+    )
+    verify_parser.set_defaults(handler=verify)
 
     write = commands.add_parser(
         "bless", help="write references/<profile>/ from the current, complete run"
@@ -239,22 +241,26 @@ def parser() -> argparse.ArgumentParser:
     vary.add_argument("--keep", action="store_true", help="keep the runs' folders and logs")
     vary.set_defaults(handler=probe)
 
-    diff = commands.add_parser(
+    compare_parser = commands.add_parser(
         "compare",
         help="compare two result trees or reference profiles, output by output",
     )
-    diff.add_argument("a", type=Path, help="a folder with results/, or references/<profile>/")
-    diff.add_argument("b", type=Path, help="the same, the baseline A is compared with")
-    diff.add_argument(
+    compare_parser.add_argument(
+        "a", type=Path, help="a folder with results/, or references/<profile>/"
+    )
+    compare_parser.add_argument("b", type=Path, help="the same, the baseline A is compared with")
+    compare_parser.add_argument(
         "--config",
         type=Path,
         default=Path("config.yaml"),
         help="the config whose verify: tolerances (cross_env_tolerances first) apply",
     )
-    diff.add_argument("--rtol", type=float, help="relative tolerance for tables and JSON")
-    diff.add_argument("--atol", type=float, help="absolute tolerance for tables and JSON")
-    diff.add_argument("--json", type=Path, help="also write the comparison as JSON to this file")
-    diff.set_defaults(handler=compare_trees)
+    compare_parser.add_argument("--rtol", type=float, help="relative tolerance for tables and JSON")
+    compare_parser.add_argument("--atol", type=float, help="absolute tolerance for tables and JSON")
+    compare_parser.add_argument(
+        "--json", type=Path, help="also write the comparison as JSON to this file"
+    )
+    compare_parser.set_defaults(handler=compare_trees)
 
     relock = commands.add_parser(
         "lock", help="solve env specs with py-rattler; write conda-lock files and pin files"

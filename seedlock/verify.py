@@ -259,12 +259,12 @@ def describe_difference(difference: Mapping) -> str:
     if "size" in difference:
         size = difference["size"]
         offset = difference["first_differing_byte"]
+        # Two different byte strings always have a first differing byte; None means that the
+        # reference's bytes were not kept (bless keeps value copies of small files only).
         where = (
-            "first differing byte unknown (no reference copy in values/)"
-            if offset is None
-            and size["reference"] is not None
-            and size["current"] == size["reference"]
-            else f"first differing byte at offset {offset}"
+            f"first differing byte at offset {offset}"
+            if offset is not None
+            else "first differing byte unknown (no reference copy in values/)"
         )
         parts.append(f"size {size['current']} bytes, reference {size['reference']} bytes; {where}")
     return "; ".join(parts)

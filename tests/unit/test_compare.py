@@ -12,7 +12,13 @@ from seedlock.compare import (
     compare_tables,
     first_differing_byte,
 )
-from seedlock.verify import FileResult, failing, tolerance_for, trace_divergence
+from seedlock.verify import (
+    FileResult,
+    describe_difference,
+    failing,
+    tolerance_for,
+    trace_divergence,
+)
 
 NUMERIC = Tolerance(policy="numeric", rtol=1e-9)
 
@@ -57,6 +63,17 @@ def test_other_files_get_sizes_and_first_differing_byte():
     assert first_differing_byte(b"abc", b"abcd") == 3
     unknown = compare_content("x.pkl", b"abc", None, Tolerance(), 3, 3)
     assert unknown.first_differing_byte is None
+    assert describe_difference(difference.as_dict()) == (
+        "size 6 bytes, reference 6 bytes; first differing byte at offset 3"
+    )
+    # without the reference's bytes (too large for values/) the offset is unknown, said so
+    # whether or not the sizes agree
+    for reference_size in (3, 4):
+        unknown = compare_content("x.pkl", b"abc", None, Tolerance(), 3, reference_size)
+        assert describe_difference(unknown.as_dict()) == (
+            f"size 3 bytes, reference {reference_size} bytes; "
+            "first differing byte unknown (no reference copy in values/)"
+        )
 
 
 def test_first_matching_tolerance_rule_wins():
