@@ -12,6 +12,7 @@ rule prepare_data:
         "../envs/ml.yaml"
     threads: threads_for("prepare_data")
     params:
+        code=code_of("prepare_data"),
         spec=lambda wildcards: experiment["datasets"][wildcards.dataset],
         seed=seed_for("prepare_data"),
         threads=threads_for("prepare_data"),
@@ -32,6 +33,7 @@ rule split:
         "../envs/ml.yaml"
     threads: threads_for("split")
     params:
+        code=code_of("split"),
         test_size=experiment["split"]["test_size"],
         stratify=experiment["split"]["stratify"],
         seed=seed_for("split"),

@@ -14,6 +14,7 @@ rule evaluate:
         "../envs/ml.yaml"
     threads: threads_for("evaluate")
     params:
+        code=code_of("evaluate"),
         metrics=experiment["metrics"],
         seed=seed_for("evaluate"),
         threads=threads_for("evaluate"),
@@ -35,6 +36,7 @@ rule cross_validate:
         "../envs/ml.yaml"
     threads: threads_for("cross_validate")
     params:
+        code=code_of("cross_validate"),
         spec=lambda wildcards: experiment["models"][wildcards.model],
         cv=experiment["cross_validation"],
         metrics=experiment["metrics"],

@@ -19,6 +19,7 @@ rule aggregate:
         "../envs/ml.yaml"
     threads: threads_for("aggregate")
     params:
+        code=code_of("aggregate"),
         metrics=experiment["metrics"],
         seed=seed_for("aggregate"),
         threads=threads_for("aggregate"),
@@ -52,6 +53,7 @@ rule figures:
         "../envs/ml.yaml"
     threads: threads_for("figures")
     params:
+        code=code_of("figures"),
         metrics=experiment["metrics"],
         seed=seed_for("figures"),
         threads=threads_for("figures"),

@@ -12,6 +12,7 @@ rule train:
         "../envs/ml.yaml"
     threads: threads_for("train")
     params:
+        code=code_of("train"),
         spec=lambda wildcards: experiment["models"][wildcards.model],
         seed=seed_for("train"),
         threads=threads_for("train"),

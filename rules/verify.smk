@@ -20,6 +20,7 @@ for step in STEPS:
             "../envs/base.yaml"
         threads: threads_for("checksum")
         params:
+            code=code_of("checksum"),
             seed=seed_for(f"checksum_{step}"),
             threads=threads_for("checksum"),
         script:
@@ -40,6 +41,7 @@ rule environment:
         env_spec
     threads: threads_for("environment")
     params:
+        code=code_of("environment"),
         scripts=scripts_in_env,
         seed=seed_for("environment"),
         threads=threads_for("environment"),
@@ -59,6 +61,7 @@ rule run_record:
         "../envs/base.yaml"
     threads: threads_for("verify")
     params:
+        code=code_of("run_record"),
         record=run_record(),
         seed=seed_for("run_record"),
         threads=threads_for("verify"),
@@ -89,6 +92,7 @@ rule verify_report:
         "../envs/base.yaml"
     threads: threads_for("verify")
     params:
+        code=code_of("verify_report"),
         settings=experiment["verify"],
         seed=seed_for("verify_report"),
         threads=threads_for("verify"),
@@ -110,6 +114,7 @@ rule verify:
         "../envs/base.yaml"
     threads: threads_for("verify")
     params:
+        code=code_of("verify"),
         seed=seed_for("verify"),
         threads=threads_for("verify"),
     script:

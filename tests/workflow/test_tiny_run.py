@@ -2,6 +2,7 @@
 across a fresh directory and a different number of cores."""
 
 import json
+import shutil
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
@@ -165,3 +166,35 @@ def test_no_change_rerun_runs_nothing(first_run):
         "tests/config/tiny.yaml",
     )
     assert "Nothing to be done" in completed.stdout + completed.stderr
+
+
+def planned_jobs(workdir: Path) -> dict[str, int]:
+    """Jobs a dry run of the tiny config would run, by rule, from Snakemake's job stats table."""
+    completed = run_snakemake(
+        workdir,
+        "verify_report",
+        "--cores",
+        "2",
+        "--dry-run",
+        "--configfile",
+        "tests/config/tiny.yaml",
+    )
+    counts = {}
+    for line in (completed.stdout + completed.stderr).splitlines():
+        words = line.split()
+        if len(words) == 2 and words[1].isdigit() and words[0] != "total":
+            counts[words[0]] = int(words[1])
+    return counts
+
+
+def test_a_changed_library_module_reruns_the_steps_that_import_it(first_run, tmp_path):
+    # A copy keeps the outputs, their modification times and Snakemake's metadata.
+    workdir = tmp_path / "workflow"
+    shutil.copytree(first_run, workdir, symlinks=True)
+    assert planned_jobs(workdir) == {}
+    # seedlock/tables.py is imported by the aggregate step's script only
+    with (workdir / "seedlock" / "tables.py").open("a") as module:
+        module.write("\n# a change that Snakemake's script trigger does not see\n")
+    planned = planned_jobs(workdir)
+    assert planned.get("aggregate") == 1
+    assert not {"prepare_data", "split", "train", "evaluate", "cross_validate"} & set(planned)
