@@ -155,21 +155,8 @@ def test_one_core_gives_identical_bytes(first_run, tmp_path):
     assert step_outputs(single) == step_outputs(first_run)
 
 
-def test_no_change_rerun_runs_nothing(first_run):
-    completed = run_snakemake(
-        first_run,
-        "verify_report",
-        "--cores",
-        "2",
-        "--dry-run",
-        "--configfile",
-        "tests/config/tiny.yaml",
-    )
-    assert "Nothing to be done" in completed.stdout + completed.stderr
-
-
-def planned_jobs(workdir: Path) -> dict[str, int]:
-    """Jobs a dry run of the tiny config would run, by rule, from Snakemake's job stats table."""
+def dry_run_output(workdir: Path) -> str:
+    """What a dry run of the tiny config prints."""
     completed = run_snakemake(
         workdir,
         "verify_report",
@@ -179,12 +166,21 @@ def planned_jobs(workdir: Path) -> dict[str, int]:
         "--configfile",
         "tests/config/tiny.yaml",
     )
+    return completed.stdout + completed.stderr
+
+
+def planned_jobs(workdir: Path) -> dict[str, int]:
+    """Jobs a dry run of the tiny config would run, by rule, from Snakemake's job stats table."""
     counts = {}
-    for line in (completed.stdout + completed.stderr).splitlines():
+    for line in dry_run_output(workdir).splitlines():
         words = line.split()
         if len(words) == 2 and words[1].isdigit() and words[0] != "total":
             counts[words[0]] = int(words[1])
     return counts
+
+
+def test_no_change_rerun_runs_nothing(first_run):
+    assert "Nothing to be done" in dry_run_output(first_run)
 
 
 def test_a_changed_library_module_reruns_the_steps_that_import_it(first_run, tmp_path):
