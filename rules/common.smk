@@ -10,7 +10,7 @@ from string import Formatter
 sys.path.insert(0, workflow.basedir)
 
 from seedlock.checksums import file_sha256
-from seedlock.code_digest import code_digest
+from seedlock.code_digest import code_digests
 from seedlock.config import validate_config
 from seedlock.errors import SeedlockError
 from seedlock.profiles import HOST_LOCK, REFERENCES, canonical_digest
@@ -92,8 +92,16 @@ def code_of(script):
     """A params value: the digest of the seedlock modules scripts/<script>.py imports. Snakemake
     watches a rule's script but not what it imports; as a param, a change to one of those
     modules reruns the rule (the params rerun trigger), and leaves other rules alone."""
-    basedir = Path(workflow.basedir)
-    return code_digest(basedir / "scripts" / f"{script}.py", basedir)
+    return SCRIPT_CODE[script]
+
+
+# Every script's digest, taken in one pass when the workflow is read.
+SCRIPT_CODE = {
+    path.stem: digest
+    for path, digest in code_digests(
+        sorted(Path(workflow.basedir, "scripts").glob("*.py")), Path(workflow.basedir)
+    ).items()
+}
 
 
 def threads_for(step):

@@ -35,6 +35,15 @@ def file_sha256(path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+def listing_digest(entries: Iterable[tuple[str, str]]) -> str:
+    """sha256 over one ``name digest`` line per entry, in the order given: one digest for a set of
+    files that changes when any file's name or content does."""
+    digest = hashlib.sha256()
+    for name, file_digest in entries:
+        digest.update(f"{name} {file_digest}\n".encode())
+    return digest.hexdigest()
+
+
 # Files smaller than this are hashed in batches: for 20,000 files of 1 KiB, one thread-pool task
 # per file cost as much as the hashing itself.
 SMALL_FILE_BYTES = 1 << 20

@@ -8,8 +8,11 @@ only then: a step whose modules are untouched keeps its outputs.
 """
 
 import ast
-import hashlib
+import functools
+from collections.abc import Iterable
 from pathlib import Path
+
+from seedlock.checksums import file_sha256, listing_digest
 
 PACKAGE = "seedlock"
 
@@ -43,25 +46,42 @@ def module_files(name: str, root: Path) -> list[Path]:
     return files
 
 
-def modules_reached(script: Path, root: Path) -> list[Path]:
+def direct_imports(path: Path, root: Path) -> list[Path]:
+    """The package's module files that ``path`` imports itself."""
+    names = imported_names(path.read_text(encoding="utf-8"), str(path))
+    return [module for name in sorted(names) for module in module_files(name, root)]
+
+
+def modules_reached(script: Path, root: Path, imports=direct_imports) -> list[Path]:
     """The package's modules that running ``script`` can import, directly or through each other,
     sorted. ``root`` is the folder that holds the package."""
     seen: set[Path] = set()
     pending = [script]
     while pending:
-        path = pending.pop()
-        for name in imported_names(path.read_text(encoding="utf-8"), str(path)):
-            for module in module_files(name, root):
-                if module not in seen:
-                    seen.add(module)
-                    pending.append(module)
+        for module in imports(pending.pop(), root):
+            if module not in seen:
+                seen.add(module)
+                pending.append(module)
     return sorted(seen)
+
+
+def code_digests(scripts: Iterable[Path], root: Path) -> dict[Path, str]:
+    """For each script, sha256 over the path and content of every package module it reaches.
+
+    The scripts share most modules (runtime, writers, errors), so each module is parsed and hashed
+    once per call: this runs every time Snakemake reads the workflow.
+    """
+    imports = functools.cache(direct_imports)
+    content = functools.cache(file_sha256)
+    return {
+        script: listing_digest(
+            (module.relative_to(root).as_posix(), content(module))
+            for module in modules_reached(script, root, imports)
+        )
+        for script in scripts
+    }
 
 
 def code_digest(script: Path, root: Path) -> str:
     """sha256 over the path and content of every package module ``script`` reaches."""
-    digest = hashlib.sha256()
-    for module in modules_reached(script, root):
-        content = hashlib.sha256(module.read_bytes()).hexdigest()
-        digest.update(f"{module.relative_to(root).as_posix()} {content}\n".encode())
-    return digest.hexdigest()
+    return code_digests([script], root)[script]

@@ -8,7 +8,6 @@ refuses outputs that the last probe of the same sources found non-deterministic.
 """
 
 import datetime
-import hashlib
 import json
 import os
 import shutil
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import yaml
 
-from seedlock.checksums import file_sha256
+from seedlock.checksums import file_sha256, listing_digest
 from seedlock.errors import SeedlockError
 from seedlock.runtime import FIXED_ENVIRONMENT, PROBE_OVERRIDES
 from seedlock.steps import RESULTS, STEPS
@@ -92,7 +91,6 @@ class Plan:
 
 def sources_digest(root: Path, config: Path) -> str:
     """sha256 over the code, env specs, locks and config that a probe vouches for."""
-    digest = hashlib.sha256()
     paths = []
     for part in SOURCES:
         source = root / part
@@ -102,10 +100,8 @@ def sources_digest(root: Path, config: Path) -> str:
             paths.extend(
                 p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts
             )
-    for path in sorted(paths):
-        digest.update(f"{path.relative_to(root).as_posix()} {file_sha256(path)}\n".encode())
-    digest.update(f"config {file_sha256(config)}\n".encode())
-    return digest.hexdigest()
+    entries = [(path.relative_to(root).as_posix(), file_sha256(path)) for path in sorted(paths)]
+    return listing_digest([*entries, ("config", file_sha256(config))])
 
 
 def copy_workflow(root: Path, destination: Path) -> Path:
