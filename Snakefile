@@ -18,6 +18,8 @@ include: "rules/common.smk"
 # Stops the run with one line naming the key, before any job starts.
 experiment = validated_experiment()
 check_locks_before_any_job()
+# The BLAS kernel and SIMD paths every job computes with; a param of every rule.
+compute_pins = pinned_compute_baseline()
 
 
 include: "rules/data.smk"

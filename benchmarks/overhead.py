@@ -9,7 +9,8 @@ as a share of all job time; a rerun when nothing changed.
    the rule's script.
 2. Nothing changed: the same command again (best of three).
 3. The same jobs again in one Python process: the kept scripts run one after another in the order
-   Snakemake ran them, in a child interpreter started with the workflow's fixed environment, into
+   Snakemake ran them, in a child interpreter started with the workflow's fixed environment and
+   compute baseline pins, into
    an emptied results/ folder. Every output must come out with the same bytes.
 Job time per rule comes from the `benchmark:` files the workflow writes under logs/benchmarks/.
 """
@@ -26,7 +27,9 @@ from pathlib import Path
 
 from common import REPO, best_of, report, run
 
+from seedlock import compute
 from seedlock.checksums import hash_files
+from seedlock.config import load_config
 from seedlock.probe import copy_workflow
 from seedlock.runtime import FIXED_ENVIRONMENT
 from seedlock.steps import STEPS
@@ -92,10 +95,13 @@ def main() -> None:
         for path in produced:
             (workdir / path).unlink()
         started = time.perf_counter()
-        run(
-            [sys.executable, __file__, "--one-process", str(workdir)],
-            env={**os.environ, **FIXED_ENVIRONMENT},
+        # The workflow's own pins: the fixed variables, and the kernels of its compute baseline.
+        environment = {**os.environ, **FIXED_ENVIRONMENT}
+        config = load_config(arguments.config, base_dir=workdir, check_imports=False)
+        compute.apply(
+            compute.plan(config["compute_baseline"], str(arguments.config))[0], environment
         )
+        run([sys.executable, __file__, "--one-process", str(workdir)], env=environment)
         one_process_seconds = time.perf_counter() - started
         again = hash_files(workdir, output_files(workdir))
     finally:

@@ -9,6 +9,7 @@ from string import Formatter
 # The workflow's own seedlock package, not an installed copy.
 sys.path.insert(0, workflow.basedir)
 
+from seedlock import compute
 from seedlock.checksums import file_sha256
 from seedlock.code_digest import code_digests
 from seedlock.config import validate_config
@@ -51,6 +52,22 @@ def check_locks_before_any_job():
         print(f"seedlock: check-locks: {problem}", file=sys.stderr)
     if problems:
         sys.exit(2)
+
+
+def pinned_compute_baseline():
+    """Pin the code paths of the config's compute_baseline for every job: the variables go into
+    this process's environment, which every job inherits (locally, or on a cluster node, where
+    the job's own Snakemake reads this file again) before it loads numpy or a BLAS library.
+    A CPU below the baseline stops the run here, with one line."""
+    try:
+        variables, notes = compute.plan(experiment["compute_baseline"], config_source())
+    except SeedlockError as error:
+        print(f"seedlock: error: {error}", file=sys.stderr)
+        sys.exit(2)
+    for note in notes:
+        print(f"seedlock: note: {note}", file=sys.stderr)
+    compute.apply(variables)
+    return variables
 
 
 def config_source():

@@ -14,6 +14,7 @@ rule prepare_data:
     params:
         code=code_of("prepare_data"),
         spec=lambda wildcards: experiment["datasets"][wildcards.dataset],
+        compute=compute_pins,
         seed=seed_for("prepare_data"),
         threads=threads_for("prepare_data"),
     script:
@@ -36,6 +37,7 @@ rule split:
         code=code_of("split"),
         test_size=experiment["split"]["test_size"],
         stratify=experiment["split"]["stratify"],
+        compute=compute_pins,
         seed=seed_for("split"),
         threads=threads_for("split"),
     script:

@@ -21,6 +21,7 @@ rule aggregate:
     params:
         code=code_of("aggregate"),
         metrics=experiment["metrics"],
+        compute=compute_pins,
         seed=seed_for("aggregate"),
         threads=threads_for("aggregate"),
     script:
@@ -55,6 +56,7 @@ rule figures:
     params:
         code=code_of("figures"),
         metrics=experiment["metrics"],
+        compute=compute_pins,
         seed=seed_for("figures"),
         threads=threads_for("figures"),
     script:

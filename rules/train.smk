@@ -14,6 +14,7 @@ rule train:
     params:
         code=code_of("train"),
         spec=lambda wildcards: experiment["models"][wildcards.model],
+        compute=compute_pins,
         seed=seed_for("train"),
         threads=threads_for("train"),
     script:

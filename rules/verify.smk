@@ -21,6 +21,7 @@ for step in STEPS:
         threads: threads_for("checksum")
         params:
             code=code_of("checksum"),
+            compute=compute_pins,
             seed=seed_for(f"checksum_{step}"),
             threads=threads_for("checksum"),
         script:
@@ -43,6 +44,7 @@ rule environment:
     params:
         code=code_of("environment"),
         scripts=scripts_in_env,
+        compute=compute_pins,
         seed=seed_for("environment"),
         threads=threads_for("environment"),
     script:
@@ -63,6 +65,7 @@ rule run_record:
     params:
         code=code_of("run_record"),
         record=run_record(),
+        compute=compute_pins,
         seed=seed_for("run_record"),
         threads=threads_for("verify"),
     script:
@@ -94,6 +97,7 @@ rule verify_report:
     params:
         code=code_of("verify_report"),
         settings=experiment["verify"],
+        compute=compute_pins,
         seed=seed_for("verify_report"),
         threads=threads_for("verify"),
     script:
@@ -115,6 +119,7 @@ rule verify:
     threads: threads_for("verify")
     params:
         code=code_of("verify"),
+        compute=compute_pins,
         seed=seed_for("verify"),
         threads=threads_for("verify"),
     script:

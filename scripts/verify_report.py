@@ -45,6 +45,7 @@ def main(snakemake):
             exact,
             Settings.from_config(job.params.settings),
             run,
+            fingerprints=fingerprints,
         )
         write_json(job.output.json, report)
         write_text(job.output.html, report_html(report))

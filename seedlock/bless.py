@@ -23,9 +23,9 @@ from seedlock.probe import (
 from seedlock.profiles import (
     CHECKSUMS,
     PROVENANCE,
+    PROVENANCE_SCHEMA_VERSION,
     REFERENCES,
     VALUES,
-    canonical_digest,
     profile_of,
     read_reference,
     validate_provenance,
@@ -225,16 +225,18 @@ def bless(
 
     provenance = validate_provenance(
         {
-            "schema_version": 1,
+            "schema_version": PROVENANCE_SCHEMA_VERSION,
             "profile": profile_id,
             "mode": key.mode,
             "platform": key.platform,
+            "compute": key.compute,
             "cpu": {
                 "model": next(iter(fingerprints.values()))["cpu"]["model"],
-                "simd_level": key.simd_level,
+                "simd_level": next(iter(fingerprints.values()))["cpu"]["simd_level"],
             },
             "environment_digest": key.environment_digest,
-            "fingerprints": {name: canonical_digest(fp) for name, fp in fingerprints.items()},
+            # Whole, so that verify can name what differs between a run's environment and these.
+            "fingerprints": fingerprints,
             "git": git_state(root),
             "job_environment": {
                 name: fp["environment_variables"] for name, fp in fingerprints.items()

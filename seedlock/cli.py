@@ -59,6 +59,7 @@ def verify(arguments) -> int:
         exact,
         settings,
         environment=audit(root, fingerprints),
+        fingerprints=fingerprints,
     )
     sys.stdout.write(report_text(report))
     if arguments.json:

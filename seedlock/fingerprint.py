@@ -14,16 +14,8 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+from seedlock.compute import KERNEL_VARIABLES, cpu_flags, cpu_level, is_x86, kernels_in_use
 from seedlock.runtime import FIXED_ENVIRONMENT, THREAD_VARIABLES
-
-# Ordered from lowest to highest. numpy reports X86_V2..X86_V4 for what it will really dispatch
-# to (NPY_DISABLE_CPU_FEATURES lowers it); the CPU flags are the fallback without numpy.
-SIMD_LEVELS = ("x86-64", "x86-64-v2", "x86-64-v3", "x86-64-v4")
-_X86_FLAGS = {
-    "x86-64-v2": {"cx16", "lahf_lm", "popcnt", "sse4_1", "sse4_2", "ssse3"},
-    "x86-64-v3": {"avx", "avx2", "bmi1", "bmi2", "f16c", "fma", "movbe", "xsave"},
-    "x86-64-v4": {"avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"},
-}
 
 
 def conda_subdir() -> str:
@@ -40,59 +32,39 @@ def conda_subdir() -> str:
     return f"{system}-{arch}"
 
 
-def _cpuinfo() -> dict[str, str]:
+def cpu_model() -> str:
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
-        return {}
-    fields = {}
+        text = ""
     for line in text.splitlines():
-        if not line.strip():
-            break  # the first processor is enough
         key, _, value = line.partition(":")
-        fields[key.strip()] = value.strip()
-    return fields
-
-
-def cpu_model() -> str:
-    info = _cpuinfo()
-    return info.get("model name") or info.get("Model") or platform.processor() or "unknown"
+        if key.strip() in ("model name", "Model"):
+            return value.strip()
+    return platform.processor() or "unknown"
 
 
 def simd_level() -> str:
-    """The SIMD level numerical code runs at: x86-64-v2/v3/v4, or the architecture's name."""
-    if platform.machine().lower() not in ("x86_64", "amd64"):
+    """What the CPU could run, from its flags: x86-64-v2/v3/v4, or the architecture's name.
+    What the libraries really run is in the fingerprint's ``compute`` section."""
+    if not is_x86():
         return platform.machine().lower()
+    flags = cpu_flags()
+    return cpu_level(flags) if flags is not None else "unknown"
+
+
+def zlib_versions() -> str:
+    """The zlib that compresses the PNG figures, which no lock pins in host mode: Python's and
+    Pillow's wheels both load the system's libz, and zlib and zlib-ng (Fedora's libz) write
+    other bytes. Pillow is looked for only in the envs that have it."""
+    import zlib
+
+    versions = [f"python {zlib.ZLIB_RUNTIME_VERSION}"]
     try:
-        from numpy._core._multiarray_umath import __cpu_features__ as features
+        from PIL import _imaging
     except ImportError:
-        features = None
-    if features is not None:
-        level = "x86-64"
-        for name, candidate in (
-            ("X86_V2", "x86-64-v2"),
-            ("X86_V3", "x86-64-v3"),
-            ("X86_V4", "x86-64-v4"),
-        ):
-            if features.get(name):
-                level = candidate
-        return level
-    flags = set(_cpuinfo().get("flags", "").split())
-    level = "x86-64"
-    for candidate in SIMD_LEVELS[1:]:
-        if not _X86_FLAGS[candidate] <= flags:
-            break
-        level = candidate
-    return level
-
-
-def lowest_simd_level(levels: Iterable[str]) -> str:
-    """The lowest of several levels: the level every step of a run computed at, at least."""
-    levels = list(levels)
-    known = [level for level in levels if level in SIMD_LEVELS]
-    if known:
-        return min(known, key=SIMD_LEVELS.index)
-    return sorted(levels)[0]
+        return versions[0]
+    return ", ".join([*versions, f"pillow {_imaging.zlib_version}"])
 
 
 def environment_mode(prefix: Path) -> str:
@@ -166,21 +138,12 @@ def module_origins(modules: Iterable[str], prefix: Path, workflow: Path) -> dict
     return origins
 
 
-def blas_info() -> list[dict]:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return []
-    keys = ("internal_api", "version", "architecture", "threading_layer", "num_threads")
-    return [{k: pool.get(k) for k in keys if k in pool} for pool in threadpool_info()]
-
-
 def fingerprint(env_name: str, script_paths: Iterable[str], workflow: Path) -> dict:
     """The fingerprint of the running environment, as the steps of ``env_name`` see it."""
     prefix = Path(sys.prefix)
     mode = environment_mode(prefix)
     modules = module_origins(imported_modules(script_paths), prefix, workflow)
-    variables = (*FIXED_ENVIRONMENT, *THREAD_VARIABLES)
+    variables = (*FIXED_ENVIRONMENT, *THREAD_VARIABLES, *KERNEL_VARIABLES)
     return {
         "env": env_name,
         "mode": mode,
@@ -189,6 +152,7 @@ def fingerprint(env_name: str, script_paths: Iterable[str], workflow: Path) -> d
             "system": platform.system(),
             "machine": platform.machine(),
             "libc": "-".join(platform.libc_ver()).strip("-"),
+            "zlib": zlib_versions(),
         },
         "cpu": {"model": cpu_model(), "simd_level": simd_level(), "count": os.cpu_count()},
         "python": {
@@ -198,5 +162,5 @@ def fingerprint(env_name: str, script_paths: Iterable[str], workflow: Path) -> d
         "packages": conda_packages(prefix) if mode == "conda" else host_packages(),
         "environment_variables": {name: os.environ.get(name) for name in variables},
         "modules": modules,
-        "blas": blas_info(),
+        "compute": kernels_in_use(),
     }

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from seedlock import compute
 from seedlock.checksums import file_sha256, listing_digest
 from seedlock.errors import SeedlockError
 from seedlock.runtime import FIXED_ENVIRONMENT, PROBE_OVERRIDES
@@ -57,6 +58,8 @@ VARIED_HASH_SEED = "4242"
 # Locales with a decimal comma and their own collation, preferred in this order.
 PREFERRED_LOCALES = ("de_DE.UTF-8", "fr_FR.UTF-8", "tr_TR.UTF-8")
 BASELINE_UMASK, VARIED_UMASK = 0o022, 0o077
+# glibc's libm without its FMA code paths (glibc 2.33 and later spell the features this way).
+VARIED_GLIBC_TUNABLES = "glibc.cpu.hwcaps=-AVX2,-FMA"
 
 
 @dataclass
@@ -144,6 +147,36 @@ def thread_settings(config_path: Path, root: Path) -> dict[str, int]:
     return {step: config["threads"][step] for step in STEPS}
 
 
+def kernel_variation(config_path: Path, root: Path) -> tuple[dict[str, str | None], Variation]:
+    """Outer variables that would make the jobs compute with other kernels than the baseline's
+    (lower ones, which every CPU at the baseline runs): the workflow must override them. Under
+    native there is nothing to override: another kernel is another profile, not a fault."""
+    from seedlock.config import load_config
+
+    name = load_config(config_path, base_dir=root, check_imports=False)["compute_baseline"]
+    label = "CPU kernels (outer environment; the compute baseline pins the jobs')"
+    outer = ", ".join(
+        f"{variable}={os.environ.get(variable) or 'unset'}"
+        for variable in compute.KERNEL_VARIABLES[1:]
+    )
+    if name not in compute.BELOW or not compute.is_x86():
+        return {}, Variation(label, outer, f"not varied: compute_baseline {name} on this machine")
+    below = compute.BELOW[name]
+    variables = compute.pinned_variables(
+        below, compute.numpy_dispatch_targets(str(config_path)), os.environ
+    )
+    del variables[compute.BASELINE_VARIABLE]
+    # The L2 size that opens OpenBLAS 0.3.34's block resizing, and libm without FMA.
+    tunables = ":".join(filter(None, [variables["GLIBC_TUNABLES"], VARIED_GLIBC_TUNABLES]))
+    variables.update(OPENBLAS_L2_SIZE="1024", GLIBC_TUNABLES=tunables)
+    varied = (
+        f"OPENBLAS_CORETYPE={below.openblas_coretype}, OPENBLAS_L2_SIZE=1024, numpy capped at "
+        f"{below.name} (NPY_DISABLE_CPU_FEATURES={variables['NPY_DISABLE_CPU_FEATURES']}), "
+        f"MKL_CBWR={below.mkl_cbwr}, GLIBC_TUNABLES={tunables}"
+    )
+    return variables, Variation(label, outer, varied)
+
+
 def config_with_threads(config_path: Path, threads: int, destination: Path) -> Path:
     """A copy of the config in which every step runs with ``threads`` threads."""
     with open(config_path, encoding="utf-8") as handle:
@@ -191,8 +224,10 @@ def plan_runs(
         "LC_ALL": varied_locale,
     }
     python_path = os.pathsep.join(filter(None, [str(LISTING_SHIM), os.environ.get("PYTHONPATH")]))
+    kernel_variables, kernels = kernel_variation(config, root)
     varied_env = {
-        **base_environment(),
+        **{k: v for k, v in base_environment().items() if k not in kernel_variables},
+        **{k: v for k, v in kernel_variables.items() if v is not None},
         **varied_job_environment,
         "LANG": varied_locale,
         "HOME": varied_home,
@@ -239,6 +274,7 @@ def plan_runs(
         Variation(
             "directory listing order (every Python process)", "file system order", "reversed"
         ),
+        kernels,
     ]
     plan = Plan([baseline, varied], variations)
     if not compare_threads:

@@ -1,12 +1,18 @@
 """Reference profiles: which environment made a set of references, and the references on disk.
 
-A profile id is mode + platform + SIMD level + a digest of the locks in force, e.g.
-``host-linux-64-x86-64-v4-1a2b3c4d5e6f``. ``references/<profile>/`` holds ``checksums.sha256``,
-``values/`` (copies of small outputs) and ``provenance.json``.
+A profile id is mode + platform + what computes + a digest of the software in force (the locks,
+the Python minor version, the C library and zlib), e.g.
+``host-linux-64-x86-64-v3-1a2b3c4d5e6f``. What computes is the compute baseline the kernels were
+pinned to, or under ``native`` the kernels themselves (``native-haswell-x86_v3-0a1b2c3d``): two
+runs with the same id compute the same bits, two runs that compute differently get other ids. The
+CPU's own SIMD level is only recorded, in the fingerprints: under a baseline it does not matter.
+``references/<profile>/`` holds ``checksums.sha256``, ``values/`` (copies of small outputs) and
+``provenance.json``.
 """
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,8 +21,8 @@ import jsonschema
 import yaml
 
 from seedlock.checksums import Entry, read_manifest
+from seedlock.compute import NATIVE, violations
 from seedlock.errors import ManifestError
-from seedlock.fingerprint import lowest_simd_level
 
 REFERENCES = "references"
 CHECKSUMS = "checksums.sha256"
@@ -24,18 +30,20 @@ VALUES = "values"
 PROVENANCE = "provenance.json"
 PROVENANCE_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "provenance.schema.yaml"
 HOST_LOCK = "requirements.lock"
+# 2: the profile id names what computes (compute baseline or kernels), fingerprints kept whole.
+PROVENANCE_SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
 class ProfileKey:
     mode: str
     platform: str
-    simd_level: str
+    compute: str
     environment_digest: str
 
     @property
     def id(self) -> str:
-        return f"{self.mode}-{self.platform}-{self.simd_level}-{self.environment_digest[:12]}"
+        return f"{self.mode}-{self.platform}-{self.compute}-{self.environment_digest[:12]}"
 
 
 def sha256_text(text: str) -> str:
@@ -59,15 +67,57 @@ def lock_files(root: Path, mode: str, platform: str, env_names) -> list[Path]:
     return files
 
 
-def environment_digest(root: Path, mode: str, platform: str, python_version: str, env_names):
-    """sha256 over the lock files in force and the Python minor version (one PyPI lock resolves
-    differently for different Pythons)."""
+def system_libraries(fingerprints: Mapping[str, dict]) -> str:
+    """The system libraries that no lock pins and that change bits: the C library (conda envs
+    and venvs alike call its libm, and glibc releases change exp, log, pow, ...) and zlib."""
+    return canonical_digest(
+        {
+            name: [fp["platform"].get("libc", ""), fp["platform"].get("zlib", "")]
+            for name, fp in fingerprints.items()
+        }
+    )
+
+
+def environment_digest(
+    root: Path, mode: str, platform: str, python_version: str, system: str, env_names
+) -> str:
+    """sha256 over the lock files in force, the Python minor version (one PyPI lock resolves
+    differently for different Pythons) and the system libraries (``system_libraries``)."""
     digest = hashlib.sha256()
-    digest.update(f"{mode}\npython {'.'.join(python_version.split('.')[:2])}\n".encode())
+    python = ".".join(python_version.split(".")[:2])
+    digest.update(f"{mode}\npython {python}\nsystem {system}\n".encode())
     for path in lock_files(root, mode, platform, env_names):
         digest.update(f"{path.relative_to(root).as_posix()}\n".encode())
         digest.update(path.read_bytes() if path.is_file() else b"(absent)")
     return digest.hexdigest()
+
+
+def native_compute(kernels: list[Mapping]) -> str:
+    """``native-<BLAS kernels>-<numpy's highest SIMD target>-<digest>``: readable, and the digest
+    covers every BLAS library's implementation, version and kernel, and numpy's dispatch set."""
+    described = sorted(
+        json.dumps({"blas": k["blas"], "numpy": k["numpy"]}, sort_keys=True) for k in kernels
+    )
+    blas = {
+        "mkl" if entry["implementation"] == "mkl" else entry["kernel"] or entry["implementation"]
+        for k in kernels
+        for entry in k["blas"]
+    }
+    # numpy lists its targets from lowest to highest.
+    highest = {k["numpy"]["dispatch"][-1] for k in kernels if k["numpy"].get("dispatch")}
+    readable = f"{'.'.join(sorted(blas)) or 'noblas'}-{'.'.join(sorted(highest)) or 'nodispatch'}"
+    readable = re.sub(r"[^a-z0-9._-]", "_", readable.lower())
+    return f"{NATIVE}-{readable}-{sha256_text(chr(10).join(described))[:8]}"
+
+
+def compute_of(fingerprints: Mapping[str, dict]) -> str:
+    """The baseline every env computed under, if they all kept to it; else their kernels."""
+    kernels = [fingerprints[name]["compute"] for name in sorted(fingerprints)]
+    baselines = {k["baseline"] for k in kernels}
+    kept = not any(violations(k) for k in kernels)
+    if len(baselines) == 1 and NATIVE not in baselines and kept:
+        return baselines.pop()
+    return native_compute(kernels)
 
 
 def profile_of(root: Path, fingerprints: Mapping[str, dict]) -> ProfileKey:
@@ -76,10 +126,14 @@ def profile_of(root: Path, fingerprints: Mapping[str, dict]) -> ProfileKey:
     modes = {fp["mode"] for fp in fingerprints.values()}
     mode = "conda" if "conda" in modes else "host"
     platform = first["platform"]["subdir"]
-    simd = lowest_simd_level(fp["cpu"]["simd_level"] for fp in fingerprints.values())
     python = first["python"]["version"]
     return ProfileKey(
-        mode, platform, simd, environment_digest(root, mode, platform, python, fingerprints)
+        mode,
+        platform,
+        compute_of(fingerprints),
+        environment_digest(
+            root, mode, platform, python, system_libraries(fingerprints), fingerprints
+        ),
     )
 
 
@@ -89,6 +143,12 @@ def _provenance_validator():
 
 
 def validate_provenance(provenance, source: str) -> dict:
+    version = provenance.get("schema_version") if isinstance(provenance, dict) else None
+    if isinstance(version, int) and version < PROVENANCE_SCHEMA_VERSION:
+        raise ManifestError(
+            f"{source}: schema_version {version}: written by an older seedlock, whose profile "
+            "ids did not name the compute kernels; rerun the workflow and bless again"
+        )
     error = jsonschema.exceptions.best_match(_provenance_validator().iter_errors(provenance))
     if error is not None:
         where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
@@ -127,7 +187,7 @@ class Reference:
     @property
     def key(self) -> ProfileKey:
         p = self.provenance
-        return ProfileKey(p["mode"], p["platform"], p["cpu"]["simd_level"], p["environment_digest"])
+        return ProfileKey(p["mode"], p["platform"], p["compute"], p["environment_digest"])
 
     def content(self, path: str) -> bytes | None:
         """The kept copy of an output (small ones only), or None."""
@@ -147,10 +207,10 @@ def reference_folders(root: Path) -> list[Path]:
 
 
 def closeness(key: ProfileKey, other: ProfileKey) -> tuple:
-    """How close another profile is: same platform first, then SIMD level, mode and locks."""
+    """How close another profile is: same platform first, then what computes, mode and locks."""
     return (
         key.platform == other.platform,
-        key.simd_level == other.simd_level,
+        key.compute == other.compute,
         key.mode == other.mode,
         key.environment_digest == other.environment_digest,
     )
@@ -170,5 +230,5 @@ def select_reference(root: Path, key: ProfileKey) -> tuple[Reference | None, boo
 
 
 def differing_fields(key: ProfileKey, other: ProfileKey) -> list[str]:
-    names = ("mode", "platform", "simd_level", "environment_digest")
+    names = ("mode", "platform", "compute", "environment_digest")
     return [name for name in names if getattr(key, name) != getattr(other, name)]

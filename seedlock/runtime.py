@@ -11,6 +11,7 @@ import os
 import random
 import sys
 
+from seedlock.compute import KERNEL_VARIABLES
 from seedlock.errors import SeedlockError
 
 # Constant for every job, set by the workflow (rules/common.smk) before any job starts.
@@ -95,10 +96,14 @@ def start_job(snakemake):
             json.dumps(job.wildcards, sort_keys=True),
             job.seed,
             job.threads,
-            json.dumps({name: os.environ.get(name) for name in environment}, sort_keys=True),
+            json.dumps(
+                {name: os.environ.get(name) for name in (*environment, *KERNEL_VARIABLES)},
+                sort_keys=True,
+            ),
         )
         try:
             yield job
+            _check_kernels(job)
         except SeedlockError as error:
             # A user's mistake (e.g. a text column in a CSV): one line in the log, no traceback.
             job.log.error("%s", error)
@@ -106,6 +111,18 @@ def start_job(snakemake):
         except Exception:
             job.log.exception("job failed")
             raise
+
+
+def _check_kernels(job: Job) -> None:
+    """The kernels this job really computed with, in its log; under a compute baseline, a job
+    whose BLAS or numpy escaped the pins fails, so its outputs are not kept."""
+    from seedlock.compute import describe, kernels_in_use, violations
+
+    kernels = kernels_in_use()
+    job.log.info("%s", describe(kernels))
+    problems = violations(kernels)
+    if problems:
+        raise SeedlockError(f"{job.rule}: " + "; ".join(problems))
 
 
 def _seed_global_generators(seed: int) -> None:

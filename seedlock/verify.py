@@ -25,6 +25,7 @@ from seedlock.compare import (
     Tolerance,
     compare_content,
 )
+from seedlock.environment_diff import differences
 from seedlock.profiles import PROVENANCE, REFERENCES, ProfileKey, Reference, differing_fields
 from seedlock.steps import RESULTS, STEPS, UPSTREAM, step_of
 from seedlock.trees import ResultTree, Tree
@@ -157,9 +158,11 @@ def build_report(
     settings: Settings,
     run: Mapping | None = None,
     environment: Sequence[str] = (),
+    fingerprints: Mapping[str, Mapping] | None = None,
 ) -> dict:
     """The verification report as a JSON-ready dict, with its exit code. ``environment`` holds
-    the problems the environment audit found; any of them fails verification."""
+    the problems the environment audit found; any of them fails verification. ``fingerprints``
+    (this run's envs) are compared with the references' to name what differs between them."""
     report = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "profile": {
@@ -173,6 +176,11 @@ def build_report(
         "run": dict(run or {}),
         "outputs": len(current),
         "environment": list(environment),
+        "environment_differences": (
+            differences(fingerprints, reference.provenance["fingerprints"])
+            if reference and fingerprints
+            else []
+        ),
     }
     if reference is None:
         report.update(
@@ -270,6 +278,14 @@ def describe_difference(difference: Mapping) -> str:
     return "; ".join(parts)
 
 
+def shows_environment_differences(report: Mapping) -> bool:
+    """Whether the environment's differences explain something: when outputs differ, or when
+    another profile's references stand in. On a pass, a CPU model that differs is no news."""
+    return bool(report.get("environment_differences")) and (
+        not report["profile"]["exact"] or bool(report["files"])
+    )
+
+
 def report_text(report: Mapping) -> str:
     """The report for people: the rule's log, the CLI's output."""
     profile = report["profile"]
@@ -283,6 +299,9 @@ def report_text(report: Mapping) -> str:
             else " (no references)"
         ),
     ]
+    if shows_environment_differences(report):
+        lines.append("the environment differs from the references' in:")
+        lines.extend(f"  {line}" for line in report["environment_differences"])
     if report["counts"]:
         lines.append("outputs: " + ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES))
     lines.extend(f"environment: {problem}" for problem in report["environment"])
@@ -368,12 +387,20 @@ def report_html(report: Mapping) -> str:
     problems = "".join(
         f"<p>{escape(problem)}</p>" for problem in [*report["environment"], *report["problems"]]
     )
+    environment = (
+        "<p>The environment differs from the references' in:</p><ul>"
+        + "".join(f"<li>{escape(line)}</li>" for line in report["environment_differences"])
+        + "</ul>"
+        if shows_environment_differences(report)
+        else ""
+    )
     return (
         "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>seedlock verify</title>"
         "<style>td,th{padding:2px 8px;text-align:left;font-family:monospace}</style></head>"
         f"<body><h2>seedlock verify: {escape(report['status'])}</h2>"
         f"<p>profile {escape(report['profile']['current'])}; references "
-        f"{escape(str(report['profile']['reference']))}</p><p>{escape(counts)}</p>{problems}"
+        f"{escape(str(report['profile']['reference']))}</p>{environment}"
+        f"<p>{escape(counts)}</p>{problems}"
         f"<p>first diverged step: {escape(', '.join(report['root_causes']) or 'none')}</p>"
         "<table><tr><th>class</th><th>output</th><th>step</th><th>consequence of</th>"
         f"<th>difference</th></tr>\n{rows}\n</table></body></html>\n"

@@ -43,10 +43,13 @@ def copy_workflow(destination: Path) -> Path:
 
 
 def run_snakemake(
-    workdir: Path, *arguments: str, check: bool = True
+    workdir: Path, *arguments: str, check: bool = True, environment: dict | None = None
 ) -> subprocess.CompletedProcess:
-    """Run this interpreter's Snakemake in ``workdir``; output is captured for assertions."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEMAKE")}
+    """Run this interpreter's Snakemake in ``workdir``; output is captured for assertions.
+    ``environment`` replaces this process's environment."""
+    environment = {
+        k: v for k, v in (environment or os.environ).items() if not k.startswith("SNAKEMAKE")
+    }
     completed = subprocess.run(
         [sys.executable, "-m", "snakemake", *arguments],
         cwd=workdir,

@@ -35,6 +35,7 @@ rule toy_outputs:
         umask="{TOY}/umask.txt",
         home="{TOY}/home.txt",
         constant="{TOY}/constant.txt",
+        kernel="{TOY}/kernel.txt",
     params:
         python=sys.executable,
     shell:
@@ -51,6 +52,9 @@ rule toy_outputs:
         umask > {{output.umask}}
         echo "$HOME" > {{output.home}}
         echo 42 > {{output.constant}}
+        {{params.python}} -c 'import numpy, threadpoolctl; \\
+            print([p.get("architecture") for p in threadpoolctl.threadpool_info()])' \\
+            > {{output.kernel}}
         """
 
 
@@ -112,8 +116,9 @@ def test_probe_names_each_toy_output_that_depends_on_what_it_varies(toy_probe):
     assert {name: classes.get(name) for name in VARIED_BY} == dict.fromkeys(
         VARIED_BY, NONDETERMINISTIC
     )
-    assert "constant.txt" not in classes
-    assert report["counts"] == {DETERMINISTIC: 1, NONDETERMINISTIC: 9, THREAD_DEPENDENT: 1}
+    # Under the compute baseline the jobs' BLAS kernel does not follow the outer environment.
+    assert "constant.txt" not in classes and "kernel.txt" not in classes
+    assert report["counts"] == {DETERMINISTIC: 2, NONDETERMINISTIC: 9, THREAD_DEPENDENT: 1}
     assert report["first_nondeterministic_steps"] == ["aggregate"]
     for name in VARIED_BY:
         assert f"NONDETERMINISTIC {TOY}/{name}  [aggregate]" in completed.stdout
@@ -142,7 +147,11 @@ def test_the_varied_run_really_varies(toy_probe):
         "umask",
         "HOME",
         "directory listing order (every Python process)",
+        "CPU kernels (outer environment; the compute baseline pins the jobs')",
     ]
+    kernels = report["variations"][-1]
+    assert kernels["varied"].startswith("OPENBLAS_CORETYPE=Sandybridge, OPENBLAS_L2_SIZE=1024")
+    assert "GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-FMA" in kernels["varied"]
     # The runs' folders are gone unless --keep was given; the report stays with the checkout.
     baseline_folder = Path(report["variations"][0]["baseline"])
     assert baseline_folder.name == "workflow" and not baseline_folder.exists()

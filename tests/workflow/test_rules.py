@@ -49,7 +49,7 @@ def test_rule_set_is_known(workflow_rules):
     assert {r.name for r in workflow_rules if runs_code(r)} >= EXPECTED_CODE_RULES
 
 
-@pytest.mark.parametrize("attribute", ["seed", "threads", "code"])
+@pytest.mark.parametrize("attribute", ["seed", "threads", "code", "compute"])
 def test_every_code_rule_has_param(workflow_rules, attribute):
     # Snakemake's Params is a list with names: `in` alone would search its values.
     missing = [

@@ -245,12 +245,16 @@ def test_manifest_faults_exit_2_with_one_line_and_write_nothing(
     [
         (lambda text: text[: len(text) // 2], "not valid JSON"),
         (
-            lambda text: text.replace('"schema_version": 1', '"schema_version": 7'),
-            "schema_version: 1 was expected",
+            lambda text: text.replace('"schema_version": 2', '"schema_version": 7'),
+            "schema_version: 2 was expected",
+        ),
+        (
+            lambda text: text.replace('"schema_version": 2', '"schema_version": 1'),
+            "schema_version 1: written by an older seedlock",
         ),
         (lambda text: text.replace('"mode": "host"', '"mode": "docker"'), "mode: 'docker'"),
     ],
-    ids=["corrupt", "wrong-version", "bad-mode"],
+    ids=["corrupt", "wrong-version", "older-version", "bad-mode"],
 )
 def test_bad_provenance_exits_2_and_writes_nothing(damaged, capsys, monkeypatch, damage, message):
     provenance = reference_folder(damaged) / "provenance.json"
@@ -303,16 +307,31 @@ def test_verify_never_writes_under_references(damaged, capsys, monkeypatch):
 def test_no_matching_profile_is_a_cross_environment_comparison(damaged, capsys, monkeypatch):
     folder = reference_folder(damaged)
     provenance = json.loads((folder / "provenance.json").read_text())
-    provenance["profile"] = "host-linux-64-x86-64-v2-000000000000"
-    provenance["cpu"]["simd_level"] = "x86-64-v2"
+    # References made where OpenBLAS ran its Sandybridge kernel, under native.
+    provenance["profile"] = "host-linux-64-native-sandybridge-x86_v3-00000000-000000000000"
+    provenance["compute"] = "native-sandybridge-x86_v3-00000000"
     provenance["environment_digest"] = "0" * 64
+    ml = provenance["fingerprints"]["ml"]
+    ml["compute"]["baseline"] = "native"
+    blas = ml["compute"]["blas"][0]
+    here = blas["kernel"]
+    blas["kernel"] = "Sandybridge"
     (folder / "provenance.json").write_text(json.dumps(provenance))
     folder.rename(folder.parent / provenance["profile"])
 
     code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
     assert code == 1
     assert "problem: no reference profile matches this environment" in out
-    assert "differs in simd_level, environment_digest" in out
+    assert "differs in compute, environment_digest" in out
+    # What differs in the environment comes before the outputs.
+    lines = out.splitlines()
+    start = lines.index("the environment differs from the references' in:")
+    assert start < next(i for i, line in enumerate(lines) if line.startswith("outputs:"))
+    assert "  env ml: compute baseline: x86-64-v3 here, native in the references" in lines
+    assert (
+        f"  env ml: BLAS kernel ({blas['library']}): {here} here, Sandybridge in the references"
+        in lines
+    )
     code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--cross-env", "--config", TINY)
     assert code == 0, out
 
