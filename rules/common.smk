@@ -58,7 +58,8 @@ def pinned_compute_baseline():
     """Pin the code paths of the config's compute_baseline for every job: the variables go into
     this process's environment, which every job inherits (locally, or on a cluster node, where
     the job's own Snakemake reads this file again) before it loads numpy or a BLAS library.
-    A CPU below the baseline stops the run here, with one line."""
+    A CPU below the baseline stops the run here, with one line. Returns the pins, a param of
+    every rule, so that another baseline reruns every job."""
     try:
         variables, notes = compute.plan(experiment["compute_baseline"], config_source())
     except SeedlockError as error:
@@ -67,7 +68,10 @@ def pinned_compute_baseline():
     for note in notes:
         print(f"seedlock: note: {note}", file=sys.stderr)
     compute.apply(variables)
-    return variables
+    # The param: what the pins are, without the tunables of the machine's own that they keep.
+    return {
+        name: value for name, value in variables.items() if name != "GLIBC_TUNABLES"
+    }
 
 
 def config_source():
