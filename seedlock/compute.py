@@ -95,17 +95,24 @@ def is_x86() -> bool:
     return platform.machine().lower() in ("x86_64", "amd64")
 
 
-def cpu_flags() -> frozenset | None:
-    """The CPU's feature flags from /proc/cpuinfo, or None where there is no such file."""
+def cpuinfo_field(*names: str) -> str | None:
+    """The first of these fields of the first processor in /proc/cpuinfo, or None where there is
+    no such file or field."""
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
     for line in text.splitlines():
         key, _, value = line.partition(":")
-        if key.strip() == "flags":
-            return frozenset(value.split())
+        if key.strip() in names:
+            return value.strip()
     return None
+
+
+def cpu_flags() -> frozenset | None:
+    """The CPU's feature flags from /proc/cpuinfo, or None where there is no such file."""
+    flags = cpuinfo_field("flags")
+    return None if flags is None else frozenset(flags.split())
 
 
 def cpu_level(flags: frozenset) -> str:

@@ -14,7 +14,14 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from seedlock.compute import KERNEL_VARIABLES, cpu_flags, cpu_level, is_x86, kernels_in_use
+from seedlock.compute import (
+    KERNEL_VARIABLES,
+    cpu_flags,
+    cpu_level,
+    cpuinfo_field,
+    is_x86,
+    kernels_in_use,
+)
 from seedlock.runtime import FIXED_ENVIRONMENT, THREAD_VARIABLES
 
 
@@ -33,15 +40,7 @@ def conda_subdir() -> str:
 
 
 def cpu_model() -> str:
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        text = ""
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in ("model name", "Model"):
-            return value.strip()
-    return platform.processor() or "unknown"
+    return cpuinfo_field("model name", "Model") or platform.processor() or "unknown"
 
 
 def simd_level() -> str:

@@ -157,7 +157,8 @@ def kernel_variation(config_path: Path, root: Path) -> tuple[dict[str, str | Non
     label = "CPU kernels (outer environment; the compute baseline pins the jobs')"
     outer = ", ".join(
         f"{variable}={os.environ.get(variable) or 'unset'}"
-        for variable in compute.KERNEL_VARIABLES[1:]
+        for variable in compute.KERNEL_VARIABLES
+        if variable != compute.BASELINE_VARIABLE
     )
     if name not in compute.BELOW or not compute.is_x86():
         return {}, Variation(label, outer, f"not varied: compute_baseline {name} on this machine")
