@@ -17,6 +17,8 @@ include: "rules/common.smk"
 
 # Stops the run with one line naming the key, before any job starts.
 experiment = validated_experiment()
+# classification or regression, from the models' estimators.
+task = validated_task()
 check_locks_before_any_job()
 # The BLAS kernel and SIMD paths every job computes with; a param of every rule.
 compute_pins = pinned_compute_baseline()

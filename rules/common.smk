@@ -12,7 +12,7 @@ sys.path.insert(0, workflow.basedir)
 from seedlock import compute
 from seedlock.checksums import file_sha256
 from seedlock.code_digest import code_digests
-from seedlock.config import validate_config
+from seedlock.config import experiment_task, validate_config
 from seedlock.errors import SeedlockError
 from seedlock.profiles import HOST_LOCK, REFERENCES, canonical_digest
 from seedlock.runtime import fixed_environment
@@ -80,6 +80,10 @@ def config_source():
     return ", ".join(names) or "config"
 
 
+# Remembers a config whose estimators, scorers and splitters passed the import checks.
+CHECKED = Path(".snakemake", "seedlock", "checked-models")
+
+
 def validated_experiment():
     """The config with defaults filled in; exits with one clear line if it is invalid.
     Models that passed the import check with the same packages are not imported again.
@@ -89,8 +93,17 @@ def validated_experiment():
             config,
             config_source(),
             Path.cwd(),
-            checked_models=Path(".snakemake", "seedlock", "checked-models"),
+            checked_models=CHECKED,
         )
+    except SeedlockError as error:
+        print(f"seedlock: error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+def validated_task():
+    """The experiment's task; the check behind it ran (or was remembered) in validation."""
+    try:
+        return experiment_task(experiment, config_source(), CHECKED)
     except SeedlockError as error:
         print(f"seedlock: error: {error}", file=sys.stderr)
         sys.exit(2)
@@ -122,6 +135,13 @@ SCRIPT_CODE = {
     for path, digest in code_digests(
         sorted(Path(workflow.basedir, "scripts").glob("*.py")), Path(workflow.basedir)
     ).items()
+}
+
+
+# The figures rule's second figure, by task.
+DETAIL_FIGURE = {
+    "classification": "confusion_matrices",
+    "regression": "regression_diagnostics",
 }
 
 

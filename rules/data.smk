@@ -14,6 +14,7 @@ rule prepare_data:
     params:
         code=code_of("prepare_data"),
         spec=lambda wildcards: experiment["datasets"][wildcards.dataset],
+        task=task,
         compute=compute_pins,
         seed=seed_for("prepare_data"),
         threads=threads_for("prepare_data"),
@@ -35,8 +36,8 @@ rule split:
     threads: threads_for("split")
     params:
         code=code_of("split"),
-        test_size=experiment["split"]["test_size"],
-        stratify=experiment["split"]["stratify"],
+        split=experiment["split"],
+        task=task,
         compute=compute_pins,
         seed=seed_for("split"),
         threads=threads_for("split"),

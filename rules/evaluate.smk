@@ -16,6 +16,7 @@ rule evaluate:
     params:
         code=code_of("evaluate"),
         metrics=experiment["metrics"],
+        task=task,
         compute=compute_pins,
         seed=seed_for("evaluate"),
         threads=threads_for("evaluate"),
@@ -41,6 +42,7 @@ rule cross_validate:
         spec=lambda wildcards: experiment["models"][wildcards.model],
         cv=experiment["cross_validation"],
         metrics=experiment["metrics"],
+        task=task,
         compute=compute_pins,
         seed=seed_for("cross_validate"),
         threads=threads_for("cross_validate"),

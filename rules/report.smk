@@ -10,6 +10,7 @@ rule aggregate:
             caption="../report/table1.rst",
         ),
         markdown="results/aggregate/table1.md",
+        cv_folds="results/aggregate/cv_folds.csv",
     log:
         "logs/aggregate/aggregate.log",
     benchmark:
@@ -40,12 +41,12 @@ rule figures:
             caption="../report/metric_bars.rst",
         ),
         bars_svg="results/figures/metric_bars.svg",
-        confusion_png=report(
-            "results/figures/confusion_matrices.png",
+        detail_png=report(
+            f"results/figures/{DETAIL_FIGURE[task]}.png",
             category="Figures",
-            caption="../report/confusion_matrices.rst",
+            caption=f"../report/{DETAIL_FIGURE[task]}.rst",
         ),
-        confusion_svg="results/figures/confusion_matrices.svg",
+        detail_svg=f"results/figures/{DETAIL_FIGURE[task]}.svg",
     log:
         "logs/figures/figures.log",
     benchmark:
@@ -56,6 +57,7 @@ rule figures:
     params:
         code=code_of("figures"),
         metrics=experiment["metrics"],
+        task=task,
         compute=compute_pins,
         seed=seed_for("figures"),
         threads=threads_for("figures"),

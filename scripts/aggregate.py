@@ -1,4 +1,5 @@
-"""aggregate: every metric in one long table, and Table 1 (mean ± std across replicates)."""
+"""aggregate: every score in one long table, each replicate's cross-validation summary, and Table 1
+(mean ± std across replicates)."""
 
 import sys
 from pathlib import Path
@@ -12,15 +13,17 @@ from seedlock.runtime import start_job
 
 def main(snakemake):
     with start_job(snakemake) as job:
-        from seedlock.tables import long_metrics, table_one, table_one_markdown
+        from seedlock.tables import fold_summary, long_metrics, table_one, table_one_markdown
         from seedlock.writers import write_csv, write_text
 
         long = long_metrics(job.input.metrics, job.input.folds)
         table = table_one(long, job.params.metrics)
+        folds = fold_summary(job.input.folds, job.params.metrics)
         write_csv(job.output.long, long)
         write_csv(job.output.table, table)
-        write_text(job.output.markdown, table_one_markdown(table, job.params.metrics))
-        job.log.info("%d metric values, %d table rows", len(long), len(table))
+        write_csv(job.output.cv_folds, folds)
+        write_text(job.output.markdown, table_one_markdown(table, folds, job.params.metrics))
+        job.log.info("%d scores, %d table rows", len(long), len(table))
 
 
 if __name__ == "__main__":

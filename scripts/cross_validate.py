@@ -1,4 +1,4 @@
-"""cross_validate: k-fold cross-validation of one model on one dataset for one replicate."""
+"""cross_validate: cross-validation of one model on one dataset for one replicate."""
 
 import sys
 from pathlib import Path
@@ -20,26 +20,24 @@ def main(snakemake):
         from seedlock.datasets import split_table
         from seedlock.estimators import build_estimator
         from seedlock.evaluation import cross_validate
+        from seedlock.splitters import build_splitter, cv_splitter_spec
         from seedlock.writers import write_csv
 
-        features, labels = split_table(pd.read_csv(job.input.table))
+        features, target, groups = split_table(pd.read_csv(job.input.table))
         cv = job.params.cv
         if cv["data"] == "train":
             with open(job.input.indices, encoding="utf-8") as handle:
                 rows = np.asarray(json.load(handle)["train"])
         else:
-            rows = np.arange(len(labels))
+            rows = np.arange(len(target))
+        splitter = build_splitter(cv_splitter_spec(cv, job.params.task), job.seed)
+        job.log.info("splitter %r", splitter)
         estimator = build_estimator(job.params.spec, job.seed, job.threads)
-        folds = cross_validate(
-            estimator,
-            features,
-            labels,
-            rows,
-            cv,
-            job.params.metrics,
-            n_classes=int(labels.max()) + 1,
-            seed=job.seed,
+        folds, notes = cross_validate(
+            estimator, features, target, groups, rows, splitter, job.params.metrics
         )
+        for note in notes:
+            job.log.info("%s", note)
         folds.insert(0, "replicate", int(job.wildcards["replicate"]))
         folds.insert(0, "model", job.wildcards["model"])
         folds.insert(0, "dataset", job.wildcards["dataset"])

@@ -1,4 +1,4 @@
-"""evaluate: metrics and per-sample predictions of one trained model on its held-out rows."""
+"""evaluate: scores and per-sample predictions of one trained model on its held-out rows."""
 
 import sys
 from pathlib import Path
@@ -17,36 +17,37 @@ def main(snakemake):
         import numpy as np
         import pandas as pd
 
-        from seedlock.datasets import split_table
-        from seedlock.evaluation import class_scores, compute_metrics, prediction_table
+        from seedlock.datasets import CLASSIFICATION, split_table
+        from seedlock.evaluation import class_scores, prediction_table
+        from seedlock.scoring import score
         from seedlock.writers import read_pickle, write_csv, write_json
 
-        features, labels = split_table(pd.read_csv(job.input.table))
-        n_classes = int(labels.max()) + 1
+        features, target, _ = split_table(pd.read_csv(job.input.table))
         with open(job.input.indices, encoding="utf-8") as handle:
             split = json.load(handle)
         test_rows = np.asarray(split["test"])
         estimator = read_pickle(job.input.model)
-        scores, is_probability = class_scores(estimator, features[test_rows], n_classes)
+        values, notes = score(estimator, features[test_rows], target[test_rows], job.params.metrics)
+        for note in notes:
+            job.log.info("%s", note)
+        result = {
+            **job.wildcards,
+            "replicate": int(job.wildcards["replicate"]),
+            "n_train": len(split["train"]),
+            "n_test": len(test_rows),
+        }
+        scores = None
+        if job.params.task == CLASSIFICATION:
+            n_classes = int(target.max()) + 1
+            scores, result["scores_are_probabilities"] = class_scores(
+                estimator, features[test_rows], n_classes
+            )
         predicted = estimator.predict(features[test_rows])
-        values = compute_metrics(
-            job.params.metrics, labels[test_rows], predicted, scores, is_probability
-        )
         write_csv(
             job.output.predictions,
-            prediction_table(test_rows, labels[test_rows], predicted, scores),
+            prediction_table(test_rows, target[test_rows], predicted, scores),
         )
-        write_json(
-            job.output.metrics,
-            {
-                **job.wildcards,
-                "replicate": int(job.wildcards["replicate"]),
-                "n_train": len(split["train"]),
-                "n_test": len(test_rows),
-                "scores_are_probabilities": is_probability,
-                "metrics": values,
-            },
-        )
+        write_json(job.output.metrics, {**result, "metrics": values})
         job.log.info("metrics %s", values)
 
 

@@ -1,4 +1,5 @@
-"""figures: held-out metric bars and confusion matrices, as PNG and SVG."""
+"""figures: held-out score bars, and confusion matrices (classification) or predicted against true
+values and residuals (regression), as PNG and SVG."""
 
 import sys
 from pathlib import Path
@@ -16,29 +17,36 @@ def main(snakemake):
 
         import pandas as pd
 
-        from seedlock.figures import confusion_counts, confusion_grid, metric_bars
+        from seedlock.datasets import CLASSIFICATION
+        from seedlock.figures import confusion_counts, confusion_grid, metric_bars, regression_grid
         from seedlock.writers import write_figure
 
         long = pd.read_csv(job.input.long)
-        class_names = {}
-        for path in job.input.meta:
-            with open(path, encoding="utf-8") as handle:
-                meta = json.load(handle)
-            class_names[meta["dataset"]] = meta["classes"]
-        counts = {}
-        for path in job.input.predictions:
-            # results/evaluate/{dataset}/{model}/rep{replicate}.predictions.csv
-            dataset, model = Path(path).parts[-3:-1]
-            pooled = counts.setdefault((dataset, model), 0)
-            counts[(dataset, model)] = pooled + confusion_counts(
-                pd.read_csv(path), len(class_names[dataset])
-            )
         bars = metric_bars(long, job.params.metrics)
         write_figure(job.output.bars_png, bars)
         write_figure(job.output.bars_svg, bars)
-        confusion = confusion_grid(counts, class_names)
-        write_figure(job.output.confusion_png, confusion)
-        write_figure(job.output.confusion_svg, confusion)
+        # results/evaluate/{dataset}/{model}/rep{replicate}.predictions.csv
+        pooled = {}
+        for path in job.input.predictions:
+            dataset, model = Path(path).parts[-3:-1]
+            pooled.setdefault((dataset, model), []).append(pd.read_csv(path))
+        if job.params.task == CLASSIFICATION:
+            class_names = {}
+            for path in job.input.meta:
+                with open(path, encoding="utf-8") as handle:
+                    meta = json.load(handle)
+                class_names[meta["dataset"]] = meta["classes"]
+            counts = {
+                key: sum(confusion_counts(table, len(class_names[key[0]])) for table in tables)
+                for key, tables in pooled.items()
+            }
+            detail = confusion_grid(counts, class_names)
+        else:
+            detail = regression_grid(
+                {key: pd.concat(tables, ignore_index=True) for key, tables in pooled.items()}
+            )
+        write_figure(job.output.detail_png, detail)
+        write_figure(job.output.detail_svg, detail)
 
 
 if __name__ == "__main__":

@@ -14,28 +14,31 @@ def main(snakemake):
     with start_job(snakemake) as job:
         import hashlib
 
-        from seedlock.datasets import encode, load_dataset
+        from seedlock.datasets import GROUPS, TARGET, encode, load_dataset
         from seedlock.writers import write_csv, write_json
 
-        features, labels = load_dataset(job.wildcards["dataset"], job.params.spec, job.input)
-        table, classes = encode(features, labels)
+        features, target, taken = load_dataset(job.wildcards["dataset"], job.params.spec, job.input)
+        table, classes = encode(features, target, job.params.task)
         write_csv(job.output.table, table)
         with open(job.output.table, "rb") as handle:
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
-        write_json(
-            job.output.meta,
-            {
-                "dataset": job.wildcards["dataset"],
-                "source": dict(job.params.spec),
-                "n_samples": len(table),
-                "n_features": table.shape[1] - 1,
-                "classes": classes,
-                "class_counts": table["target"].value_counts().sort_index().tolist(),
-                # The data version: the prepared table's own hash.
-                "table_sha256": digest,
-            },
-        )
-        job.log.info("%d samples, %d classes, sha256 %s", len(table), len(classes), digest)
+        meta = {
+            "dataset": job.wildcards["dataset"],
+            "source": dict(job.params.spec),
+            "task": job.params.task,
+            # What the config took of the source: these rows (a slice) and feature columns.
+            **taken,
+            "n_samples": len(table),
+            "n_features": len(taken["features"]),
+            "groups": int(table[GROUPS].nunique()) if GROUPS in table.columns else None,
+        }
+        if classes is not None:
+            meta["classes"] = classes
+            meta["class_counts"] = table[TARGET].value_counts().sort_index().tolist()
+        # The data version: the prepared table's own hash.
+        meta["table_sha256"] = digest
+        write_json(job.output.meta, meta)
+        job.log.info("%d samples, rows %s, sha256 %s", len(table), taken["rows"], digest)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,12 @@ def main(snakemake):
     with start_job(snakemake) as job:
         import pandas as pd
 
-        from seedlock.datasets import TARGET
-        from seedlock.evaluation import holdout_split
+        from seedlock.datasets import split_table
+        from seedlock.splitters import holdout_split
         from seedlock.writers import write_json
 
-        labels = pd.read_csv(job.input.table, usecols=[TARGET])[TARGET].to_numpy()
-        split = holdout_split(labels, job.params.test_size, job.params.stratify, job.seed)
+        _, target, groups = split_table(pd.read_csv(job.input.table))
+        split = holdout_split(target, groups, job.params.split, job.params.task, job.seed)
         write_json(job.output.indices, {**split, "seed": job.seed})
         job.log.info("%d train, %d test rows", len(split["train"]), len(split["test"]))
 

@@ -20,12 +20,12 @@ def main(snakemake):
         from seedlock.estimators import build_estimator, single_threaded_for_prediction
         from seedlock.writers import write_pickle
 
-        features, labels = split_table(pd.read_csv(job.input.table))
+        features, target, _ = split_table(pd.read_csv(job.input.table))
         with open(job.input.indices, encoding="utf-8") as handle:
             train_rows = json.load(handle)["train"]
         estimator = build_estimator(job.params.spec, job.seed, job.threads)
         job.log.info("fitting %s on %d rows", estimator, len(train_rows))
-        estimator.fit(features[train_rows], labels[train_rows])
+        estimator.fit(features[train_rows], target[train_rows])
         single_threaded_for_prediction(estimator)
         write_pickle(job.output.model, estimator)
 

@@ -1,12 +1,14 @@
 """Load and validate the experiment configuration.
 
 The JSON schema (``schemas/config.schema.yaml``) checks shapes and fills defaults; the checks here
-cover what a schema cannot see: that an estimator imports, that its hyperparameters exist, that a
-CSV file and its columns are there. Every problem becomes one ``ConfigError`` line naming the key.
+cover what a schema cannot see: that an estimator, scorer or splitter exists and suits the task,
+that its hyperparameters exist, that a CSV file, its columns and the selected rows are there.
+Every problem becomes one ``ConfigError`` line naming the key.
 """
 
 import copy
 import csv
+import difflib
 import hashlib
 import importlib.util
 import json
@@ -18,13 +20,14 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from seedlock.errors import ConfigError
-from seedlock.estimators import check_model_spec, step_specs
+from seedlock.datasets import BUNDLED, REGRESSION, row_range
+from seedlock.errors import ConfigError, DataError
+from seedlock.estimators import check_model_spec, import_class, step_specs
+from seedlock.scoring import scorer_task
+from seedlock.splitters import needs_groups, splitter_spec
 from seedlock.writers import write_text
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
-
-SKLEARN_DATASETS = ("breast_cancer", "digits", "iris", "wine")
 
 
 def _fill_defaults(validator_class):
@@ -67,29 +70,127 @@ def package_stamp(class_path: str) -> list | None:
     return [spec.origin, stat.st_mtime_ns, stat.st_size]
 
 
-def check_models(source: str, models: Mapping, checked: Path | None) -> None:
-    """Import every model's classes and check their hyperparameters, unless ``checked`` records
-    that these models passed with the same packages installed. Importing scikit-learn takes the
-    Snakemake driver about 2 s, on every invocation, even a dry run or a rerun with nothing to do.
-    """
-    stamps = {
-        class_path: package_stamp(class_path)
-        for model in models.values()
-        for class_path, _ in step_specs(model)
+def _imported_parts(config: Mapping) -> dict:
+    """What the import checks read: their result depends on nothing else in the config."""
+    return {
+        "models": config["models"],
+        "metrics": config["metrics"],
+        "splitters": {
+            section: config[section].get("splitter") for section in ("split", "cross_validation")
+        },
+        "grouped": sorted(n for n, d in config["datasets"].items() if d.get("groups")),
     }
+
+
+def experiment_task(config: Mapping, source: str, checked: Path | None = None) -> str:
+    """The experiment's task, classification or regression, from its estimators; raises
+    ``ConfigError`` unless every class imports, every hyperparameter, scorer and splitter is valid
+    and suits that task. ``checked`` names a file that remembers a config that passed with the
+    same packages installed: importing scikit-learn takes the Snakemake driver about 2 s, on
+    every invocation, even a dry run or a rerun with nothing to do."""
+    parts = _imported_parts(config)
+    class_paths = [path for model in config["models"].values() for path, _ in step_specs(model)]
+    for section in parts["splitters"].values():
+        if section:
+            class_paths.append(splitter_spec(section)["class"])
+    stamps = {path: package_stamp(path) for path in ["sklearn.base", *class_paths]}
     key = hashlib.sha256(
-        json.dumps([sys.executable, models, stamps], sort_keys=True).encode()
+        json.dumps([sys.executable, parts, stamps], sort_keys=True).encode()
     ).hexdigest()
     if checked is not None and None not in stamps.values():
         try:
-            if checked.read_text(encoding="utf-8").strip() == key:
-                return
-        except OSError:
+            remembered_key, task = checked.read_text(encoding="utf-8").split()
+            if remembered_key == key:
+                return task
+        except (OSError, ValueError):
             pass  # not checked yet
-    for name, model in models.items():
-        check_model_spec(source, f"models.{name}", model)
+    task = _check_with_imports(config, source)
     if checked is not None:
-        write_text(checked, key + "\n")
+        write_text(checked, f"{key} {task}\n")
+    return task
+
+
+def _check_with_imports(config: Mapping, source: str) -> str:
+    tasks = {
+        name: check_model_spec(source, f"models.{name}", model)
+        for name, model in config["models"].items()
+    }
+    task = next(iter(tasks.values()))
+    for name, other in tasks.items():
+        if other != task:
+            first = next(iter(tasks))
+            raise ConfigError(
+                source,
+                f"models.{name}.estimator",
+                f"is a {_estimator_kind(other)} but models.{first} is a "
+                f"{_estimator_kind(task)}; one config runs one task (split it into two configs)",
+            )
+    _check_metrics(source, config["metrics"], task)
+    for section in ("split", "cross_validation"):
+        if config[section].get("splitter"):
+            _check_splitter(source, f"{section}.splitter", config[section]["splitter"], config)
+    return task
+
+
+def _estimator_kind(task: str) -> str:
+    return "regressor" if task == REGRESSION else "classifier"
+
+
+def _check_metrics(source: str, names: list[str], task: str) -> None:
+    from sklearn.metrics import get_scorer_names
+
+    known = get_scorer_names()
+    for index, name in enumerate(names):
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            raise ConfigError(
+                source,
+                f"metrics[{index}]",
+                f"{name!r} is not a scikit-learn scorer; {hint}"
+                "every name sklearn.metrics.get_scorer_names() lists is accepted",
+            )
+        if scorer_task(name) != task:
+            raise ConfigError(
+                source,
+                f"metrics[{index}]",
+                f"{name} is a {scorer_task(name)} scorer but the models are "
+                f"{_estimator_kind(task)}s; choose {task} scorers (e.g. "
+                + ("r2, neg_mean_squared_error" if task == REGRESSION else "accuracy, f1_macro")
+                + ")",
+            )
+
+
+def _check_splitter(source: str, key: str, value, config: Mapping) -> None:
+    spec = splitter_spec(value)
+    try:
+        cls = import_class(spec["class"])
+    except ImportError as error:
+        raise ConfigError(source, key, f"cannot import {spec['class']!r}: {error}") from None
+    if not (callable(getattr(cls, "split", None)) and callable(getattr(cls, "get_n_splits", None))):
+        raise ConfigError(
+            source, key, f"{spec['class']} is not a splitter (it has no split and get_n_splits)"
+        )
+    if "random_state" in spec["params"]:
+        raise ConfigError(
+            source,
+            f"{key}.params.random_state",
+            "seedlock sets random_state itself from the job's seed; "
+            "set seeds.root or seeds.explicit instead",
+        )
+    try:
+        splitter = cls(**spec["params"])
+    except (TypeError, ValueError) as error:
+        raise ConfigError(source, f"{key}.params", f"{spec['class']}: {error}") from None
+    if needs_groups(splitter):
+        lacking = sorted(n for n, d in config["datasets"].items() if not d.get("groups"))
+        if lacking:
+            raise ConfigError(
+                source,
+                key,
+                f"{spec['class']} splits by groups but datasets {', '.join(lacking)} "
+                "name no groups column; add groups: <column> to each (source csv)",
+            )
 
 
 def validate_config(
@@ -101,8 +202,8 @@ def validate_config(
 ) -> dict:
     """A validated copy of ``config`` with defaults filled in, or a ``ConfigError`` for the first
     problem. ``source`` names the config file in messages; ``base_dir`` resolves relative CSV paths.
-    ``check_imports=False`` skips importing the estimators (for tools that only read settings);
-    ``checked_models`` names a file that remembers models that passed that check.
+    ``check_imports=False`` skips importing estimators, scorers and splitters (for tools that
+    only read settings); ``checked_models`` names a file that remembers a config that passed.
     """
     resolved = copy.deepcopy(dict(config))
     validator = DefaultFillingValidator(load_schema())
@@ -112,46 +213,166 @@ def validate_config(
     # A schema default inside a default is not filled on the first pass; a second pass fills them.
     validator.validate(resolved)
 
-    for name, dataset in resolved["datasets"].items():
-        _check_dataset(source, f"datasets.{name}", name, dataset, base_dir)
-    if check_imports:
-        check_models(source, resolved["models"], checked_models)
+    _check_short_keys_beside_splitter(source, config)
+    sizes = {
+        name: _check_dataset(source, f"datasets.{name}", name, dataset, base_dir)
+        for name, dataset in resolved["datasets"].items()
+    }
+    _check_split(source, resolved["split"], sizes)
+    task = experiment_task(resolved, source, checked_models) if check_imports else None
+    if task is not None:
+        _check_dataset_tasks(source, resolved, task)
     explicit = resolved["seeds"]["explicit"]
     if len(set(explicit)) != len(explicit):
         raise ConfigError(source, "seeds.explicit", "lists a seed twice; replicates must differ")
     return resolved
 
 
-def _check_dataset(source: str, key: str, name: str, dataset: Mapping, base_dir: Path) -> None:
-    if dataset["source"] == "sklearn":
-        sklearn_name = dataset.get("name", name)
-        if sklearn_name not in SKLEARN_DATASETS:
+def _check_short_keys_beside_splitter(source: str, config: Mapping) -> None:
+    """A splitter replaces the short keys; both at once would leave one of them silently unused."""
+    short = {
+        "split": ("test_size", "shuffle", "stratify"),
+        "cross_validation": ("folds", "shuffle", "stratify"),
+    }
+    for section, keys in short.items():
+        given = config.get(section) or {}
+        if isinstance(given, Mapping) and given.get("splitter"):
+            for key in keys:
+                if key in given:
+                    raise ConfigError(
+                        source,
+                        f"{section}.{key}",
+                        f"{section}.splitter replaces {', '.join(keys)}; "
+                        "give the splitter's own params instead (n_splits, test_size, ...)",
+                    )
+
+
+def _check_split(source: str, split: Mapping, sizes: Mapping[str, int]) -> None:
+    if split.get("splitter"):
+        return
+    if split["stratify"] is True and not split["shuffle"]:
+        raise ConfigError(
+            source,
+            "split.stratify",
+            "train_test_split cannot stratify without shuffling; "
+            "set stratify: false (or shuffle: true)",
+        )
+    test_size = split["test_size"]
+    if isinstance(test_size, int):
+        for name, n_samples in sizes.items():
+            if test_size >= n_samples:
+                raise ConfigError(
+                    source,
+                    "split.test_size",
+                    f"{test_size} test samples leave none to train on in dataset {name} "
+                    f"({n_samples} rows); use a smaller count or a fraction",
+                )
+
+
+def _check_dataset_tasks(source: str, config: Mapping, task: str) -> None:
+    for name, dataset in config["datasets"].items():
+        if dataset["source"] != "sklearn":
+            continue
+        bundled = dataset.get("name", name)
+        if BUNDLED[bundled].task != task:
             raise ConfigError(
                 source,
-                f"{key}.name" if "name" in dataset else key,
-                f"unknown scikit-learn dataset {sklearn_name!r}; choose one of "
-                f"{', '.join(SKLEARN_DATASETS)}, or set source: csv with a path",
+                f"datasets.{name}",
+                f"{bundled} is a {BUNDLED[bundled].task} dataset but the models are "
+                f"{_estimator_kind(task)}s",
             )
-        return
+    stratify = [s for s in ("split", "cross_validation") if config[s].get("stratify") is True]
+    if task == REGRESSION and stratify and not config[stratify[0]].get("splitter"):
+        raise ConfigError(
+            source,
+            f"{stratify[0]}.stratify",
+            "a regression target has no classes to stratify by; set stratify: false (or auto)",
+        )
+
+
+def _check_dataset(source: str, key: str, name: str, dataset: Mapping, base_dir: Path) -> int:
+    """Check one dataset entry; returns its number of rows after the config's selection."""
+    if dataset["source"] == "sklearn":
+        return _check_bundled(source, key, name, dataset)
     path = base_dir / dataset["path"]
     if not path.is_file():
         raise ConfigError(source, f"{key}.path", f"file {dataset['path']!r} does not exist")
     with open(path, encoding="utf-8", newline="") as handle:
-        header = next(csv.reader(handle), [])
-    if dataset["target"] not in header:
+        reader = csv.reader(handle)
+        header = next(reader, [])
+        n_rows = sum(1 for row in reader if row)
+    for column_key in ("target", "groups"):
+        column = dataset.get(column_key)
+        if column is not None and column not in header:
+            raise ConfigError(
+                source,
+                f"{key}.{column_key}",
+                f"column {column!r} is not in {dataset['path']} "
+                f"(columns: {', '.join(header) or 'none'})",
+            )
+    candidates = [c for c in header if c not in (dataset["target"], dataset.get("groups"))]
+    _check_features(source, key, dataset, candidates, dataset["path"])
+    return _selected_rows(source, key, dataset, n_rows)
+
+
+def _check_bundled(source: str, key: str, name: str, dataset: Mapping) -> int:
+    bundled_name = dataset.get("name", name)
+    if bundled_name not in BUNDLED:
+        raise ConfigError(
+            source,
+            f"{key}.name" if "name" in dataset else key,
+            f"unknown scikit-learn dataset {bundled_name!r}; choose one of "
+            f"{', '.join(sorted(BUNDLED))}, or set source: csv with a path",
+        )
+    bundled = BUNDLED[bundled_name]
+    if "groups" in dataset:
+        raise ConfigError(source, f"{key}.groups", "a bundled dataset has no groups column")
+    target = dataset.get("target")
+    if bundled.targets and target not in bundled.targets:
         raise ConfigError(
             source,
             f"{key}.target",
-            f"column {dataset['target']!r} is not in {dataset['path']} "
-            f"(columns: {', '.join(header) or 'none'})",
+            f"{bundled_name} has {len(bundled.targets)} targets; choose one with target: "
+            + " | ".join(bundled.targets),
         )
-    missing = [column for column in dataset.get("features", []) if column not in header]
-    if missing:
+    if not bundled.targets and target is not None:
+        raise ConfigError(source, f"{key}.target", f"{bundled_name} has one target; leave it out")
+    positions = [c for c in dataset["features"] if isinstance(c, int)]
+    if positions and max(positions) >= bundled.n_features:
         raise ConfigError(
-            source, f"{key}.features", f"columns not in {dataset['path']}: {', '.join(missing)}"
+            source,
+            f"{key}.features",
+            f"position {max(positions)} is outside {bundled_name}'s {bundled.n_features} "
+            f"features (0..{bundled.n_features - 1})",
         )
-    if dataset["target"] in dataset.get("features", []):
-        raise ConfigError(source, f"{key}.features", "lists the target column as a feature")
+    return _selected_rows(source, key, dataset, bundled.n_samples)
+
+
+def _check_features(source, key, dataset, candidates: list[str], origin: str) -> None:
+    for feature in dataset["features"]:
+        if isinstance(feature, int) and feature >= len(candidates):
+            raise ConfigError(
+                source,
+                f"{key}.features",
+                f"position {feature} is outside the {len(candidates)} feature columns of {origin}",
+            )
+    missing = [f for f in dataset["features"] if isinstance(f, str) and f not in candidates]
+    if missing:
+        problem = (
+            "lists the target or groups column as a feature"
+            if set(missing) & {dataset.get("target"), dataset.get("groups")}
+            else f"columns not in {origin}: {', '.join(missing)}"
+        )
+        raise ConfigError(source, f"{key}.features", problem)
+
+
+def _selected_rows(source: str, key: str, dataset: Mapping, n_rows: int) -> int:
+    try:
+        start, stop = row_range(dataset["rows"], n_rows, key)
+    except DataError as error:
+        field, _, problem = str(error).partition(": ")
+        raise ConfigError(source, field, problem) from None
+    return stop - start
 
 
 def load_config(path: Path, base_dir: Path | None = None, check_imports: bool = True) -> dict:

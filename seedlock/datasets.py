@@ -1,10 +1,16 @@
-"""Load datasets into one table: numeric feature columns, then an integer ``target`` column.
+"""Load datasets into one table: numeric feature columns, an optional ``groups`` column, then the
+``target`` column.
 
-Class labels are encoded as 0..k-1 in the sorted order of their original values; the original
-labels are kept in the dataset's metadata so tables and figures can show them.
+For classification the class labels are encoded as 0..k-1 in the sorted order of their original
+values; the original labels are kept in the dataset's metadata so tables and figures can show
+them. For regression the target is kept as a float.
+
+A config may take part of a dataset, as published snippets do (``X[:150]``, ``X[:, 2:3]``):
+``rows`` is a Python slice of the samples, ``features`` a list of column names or 0-based positions.
 """
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,56 +19,160 @@ import pandas as pd
 from seedlock.errors import DataError
 
 TARGET = "target"
+GROUPS = "groups"
+CLASSIFICATION = "classification"
+REGRESSION = "regression"
 
 
-def load_sklearn(name: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Features and labels of a dataset bundled with scikit-learn (no download)."""
+@dataclass(frozen=True)
+class Bundled:
+    """A dataset shipped inside scikit-learn (no download): what it predicts and its size, known
+    without loading it so that a config is checked before any job (a unit test compares them with
+    the loaded data)."""
+
+    task: str
+    n_samples: int
+    n_features: int
+    targets: tuple[str, ...] = ()  # the target columns of a multi-target dataset
+
+
+BUNDLED = {
+    "breast_cancer": Bundled(CLASSIFICATION, 569, 30),
+    "diabetes": Bundled(REGRESSION, 442, 10),
+    "digits": Bundled(CLASSIFICATION, 1797, 64),
+    "iris": Bundled(CLASSIFICATION, 150, 4),
+    "linnerud": Bundled(REGRESSION, 20, 3, targets=("Weight", "Waist", "Pulse")),
+    "wine": Bundled(CLASSIFICATION, 178, 13),
+}
+
+
+def load_sklearn(name: str, target: str | None) -> tuple[pd.DataFrame, pd.Series]:
+    """Features and target of a dataset bundled with scikit-learn (no download). Class labels are
+    the dataset's own names (setosa, ...); ``target`` picks one column of a multi-target dataset."""
     from sklearn import datasets
 
-    loader = getattr(datasets, f"load_{name}")
-    bunch = loader(as_frame=True)
-    labels = pd.Series(np.asarray(bunch.target_names)[bunch.target.to_numpy()], name=TARGET)
-    return bunch.data.reset_index(drop=True), labels
+    bunch = getattr(datasets, f"load_{name}")(as_frame=True)
+    if BUNDLED[name].targets:
+        values = bunch.target[target]
+    elif BUNDLED[name].task == CLASSIFICATION:
+        values = pd.Series(np.asarray(bunch.target_names)[bunch.target.to_numpy()])
+    else:
+        values = bunch.target
+    return bunch.data.reset_index(drop=True), values.reset_index(drop=True).rename(TARGET)
 
 
-def load_csv(path: Path, target: str, features: list[str]) -> tuple[pd.DataFrame, pd.Series]:
-    """Features and labels from a user CSV file; every feature must be numeric and complete."""
+def read_csv(path: Path, target: str, groups: str | None) -> tuple[pd.DataFrame, pd.Series]:
+    """Every column but the target (and groups) of a user CSV file, and the target."""
     table = pd.read_csv(path)
-    feature_columns = features or [column for column in table.columns if column != target]
-    frame = table[feature_columns]
-    non_numeric = [c for c in feature_columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if not groups and GROUPS in table.columns and target != GROUPS:
+        raise DataError(
+            f"{path}: a column is named {GROUPS!r}; rename it, or declare it with groups: {GROUPS}"
+        )
+    features = table.drop(columns=[c for c in (target, groups) if c])
+    if groups:
+        features[GROUPS] = table[groups]
+    return features, table[target].rename(TARGET)
+
+
+def select(
+    features: pd.DataFrame, target: pd.Series, spec: Mapping, where: str
+) -> tuple[pd.DataFrame, pd.Series, dict]:
+    """The config's part of a dataset: its feature columns (names or positions) and row slice.
+    Returns the part and what was taken (feature names, first row, end row), for the metadata."""
+    has_groups = GROUPS in features.columns
+    columns = [c for c in features.columns if c != GROUPS]
+    chosen = [columns[c] if isinstance(c, int) else c for c in spec.get("features") or []]
+    missing = [str(c) for c in chosen if c not in columns]
+    if missing:
+        raise DataError(f"{where}.features: no column {', '.join(missing)}")
+    chosen = chosen or columns
+    start, stop = row_range(spec.get("rows") or {}, len(features), where)
+    part = features.iloc[start:stop][chosen + ([GROUPS] if has_groups else [])]
+    taken = {"features": [str(c) for c in chosen], "rows": {"start": start, "stop": stop}}
+    return part.reset_index(drop=True), target.iloc[start:stop].reset_index(drop=True), taken
+
+
+def row_range(rows: Mapping, n_samples: int, where: str) -> tuple[int, int]:
+    """``rows: {start, stop}`` as a Python slice (negative counts from the end, as in
+    ``X[-100:]``) resolved to 0 <= start < stop <= n_samples; a bound outside the data, or an empty
+    range, is an error rather than the silently shorter result a Python slice would give."""
+    bounds = []
+    for key, default in (("start", 0), ("stop", n_samples)):
+        value = rows.get(key)
+        if value is None:
+            bounds.append(default)
+            continue
+        if not -n_samples <= value <= n_samples:
+            raise DataError(
+                f"{where}.rows.{key}: {value} is outside the data's {n_samples} rows "
+                f"(use -{n_samples}..{n_samples})"
+            )
+        bounds.append(value + n_samples if value < 0 else value)
+    start, stop = bounds
+    if start >= stop:
+        raise DataError(f"{where}.rows: {start}..{stop} selects no row; start must be < stop")
+    return start, stop
+
+
+def check_features(features: pd.DataFrame, path: str) -> pd.DataFrame:
+    """The feature columns as float64; every one must be numeric and complete."""
+    columns = [c for c in features.columns if c != GROUPS]
+    non_numeric = [str(c) for c in columns if not pd.api.types.is_numeric_dtype(features[c])]
     if non_numeric:
         raise DataError(
             f"{path}: feature columns {', '.join(non_numeric)} are not numeric; "
             "encode them or leave them out with features: [...]"
         )
-    incomplete = [c for c in [*feature_columns, target] if table[c].isna().any()]
+    incomplete = [str(c) for c in features.columns if features[c].isna().any()]
     if incomplete:
         raise DataError(f"{path}: columns {', '.join(incomplete)} have missing values")
-    return frame.astype("float64").reset_index(drop=True), table[target].rename(TARGET)
+    checked = features.copy()
+    checked[columns] = checked[columns].astype("float64")
+    return checked
 
 
-def load_dataset(name: str, spec: Mapping, files: Mapping) -> tuple[pd.DataFrame, pd.Series]:
-    """Load a dataset by its config entry; ``files["csv"]`` is the path of a user CSV."""
+def load_dataset(name: str, spec: Mapping, files: Mapping) -> tuple[pd.DataFrame, pd.Series, dict]:
+    """The config's part of a dataset (features, target) and what was taken; ``files["csv"]`` is
+    the path of a user CSV."""
+    where = f"datasets.{name}"
     if spec["source"] == "sklearn":
-        return load_sklearn(spec.get("name", name))
-    return load_csv(Path(files["csv"]), spec["target"], list(spec.get("features", [])))
+        features, target = load_sklearn(spec.get("name", name), spec.get("target"))
+        origin = f"scikit-learn's {spec.get('name', name)}"
+    else:
+        features, target = read_csv(Path(files["csv"]), spec["target"], spec.get("groups"))
+        origin = str(files["csv"])
+    features, target, taken = select(features, target, spec, where)
+    features = check_features(features, origin)
+    if target.isna().any():
+        column = spec.get("target", TARGET)
+        raise DataError(f"{origin}: the target column {column!r} has missing values")
+    return features, target, taken
 
 
-def encode(features: pd.DataFrame, labels: pd.Series) -> tuple[pd.DataFrame, list[str]]:
-    """The prepared table (features, then integer target) and the original class labels."""
-    classes = sorted(labels.unique().tolist(), key=str)
-    if len(classes) < 2:
-        raise DataError(f"the target has {len(classes)} class; classification needs at least 2")
-    codes = labels.map({label: code for code, label in enumerate(classes)}).astype("int64")
+def encode(
+    features: pd.DataFrame, target: pd.Series, task: str
+) -> tuple[pd.DataFrame, list[str] | None]:
+    """The prepared table (features, groups, then the target) and, for classification, the
+    original class labels in the order of their codes."""
     table = features.copy()
     table.columns = [str(column) for column in table.columns]
     if TARGET in table.columns:
         raise DataError(f"a feature column is named {TARGET!r}; rename it")
+    if task == REGRESSION:
+        if not pd.api.types.is_numeric_dtype(target) or pd.api.types.is_bool_dtype(target):
+            raise DataError("the target is not numeric; a regressor needs a numeric target")
+        table[TARGET] = target.astype("float64").to_numpy()
+        return table, None
+    classes = sorted(target.unique().tolist(), key=str)
+    if len(classes) < 2:
+        raise DataError(f"the target has {len(classes)} class; classification needs at least 2")
+    codes = target.map({label: code for code, label in enumerate(classes)}).astype("int64")
     table[TARGET] = codes.to_numpy()
     return table, [str(label) for label in classes]
 
 
-def split_table(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Features as a float array and the integer target, from a prepared table."""
-    return table.drop(columns=[TARGET]).to_numpy(dtype="float64"), table[TARGET].to_numpy()
+def split_table(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Features as a float array, the target, and the groups (None without a groups column)."""
+    groups = table[GROUPS].to_numpy() if GROUPS in table.columns else None
+    features = table.drop(columns=[c for c in (TARGET, GROUPS) if c in table.columns])
+    return features.to_numpy(dtype="float64"), table[TARGET].to_numpy(), groups

@@ -37,9 +37,10 @@ def step_specs(model: Mapping) -> list[tuple[str, Mapping]]:
     return steps
 
 
-def check_model_spec(source: str, key: str, model: Mapping) -> None:
-    """Raise ``ConfigError`` unless every class imports and every hyperparameter exists."""
-    from sklearn.base import is_classifier
+def check_model_spec(source: str, key: str, model: Mapping) -> str:
+    """The model's task (classification or regression); raises ``ConfigError`` unless every
+    class imports, the final one is a classifier or a regressor, and every hyperparameter exists."""
+    from sklearn.base import is_classifier, is_regressor
 
     specs = step_specs(model)
     for index, (class_path, params) in enumerate(specs):
@@ -56,8 +57,10 @@ def check_model_spec(source: str, key: str, model: Mapping) -> None:
                 source, f"{step_key}.estimator", f"{class_path} is not a scikit-learn estimator"
             )
         instance = cls()
-        if is_final and not is_classifier(instance):
-            raise ConfigError(source, f"{key}.estimator", f"{class_path} is not a classifier")
+        if is_final and not (is_classifier(instance) or is_regressor(instance)):
+            raise ConfigError(
+                source, f"{key}.estimator", f"{class_path} is neither a classifier nor a regressor"
+            )
         valid = instance.get_params(deep=False)
         for name in params:
             if name in RESERVED_PARAMS and name in valid:
@@ -73,6 +76,7 @@ def check_model_spec(source: str, key: str, model: Mapping) -> None:
                     f"not a parameter of {class_path}; valid: "
                     + ", ".join(sorted(set(valid) - set(RESERVED_PARAMS))),
                 )
+    return "regression" if is_regressor(instance) else "classification"
 
 
 def _with_sequences_as_tuples(params: Mapping) -> dict:

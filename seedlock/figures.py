@@ -1,4 +1,5 @@
-"""Figures: held-out metrics with error bars, and confusion matrices pooled over replicates."""
+"""Figures: held-out scores with error bars; confusion matrices (classification) or predicted
+against true values and residuals (regression), pooled over replicates."""
 
 from collections.abc import Mapping, Sequence
 
@@ -7,17 +8,21 @@ import pandas as pd
 
 from seedlock.writers import configure_matplotlib
 
-# Metrics drawn as bars share a 0..1 axis; log loss is unbounded and stays in the tables.
-BAR_METRICS = ("accuracy", "balanced_accuracy", "f1_macro", "roc_auc_ovr")
+
+def bar_metrics(metric_order: Sequence[str]) -> list[str]:
+    """Scores drawn as bars: negated losses (neg_log_loss, neg_mean_squared_error) are unbounded
+    and stay in the tables, unless the config asks for nothing else."""
+    scores = [m for m in metric_order if not m.startswith("neg_")]
+    return scores or list(metric_order)
 
 
 def metric_bars(long: pd.DataFrame, metric_order: Sequence[str]):
-    """One panel per dataset: each held-out metric per model, mean ± std across replicates."""
+    """One panel per dataset: each held-out score per model, mean ± std across replicates."""
     configure_matplotlib()
     import matplotlib.pyplot as plt
 
-    holdout = long[(long.evaluation == "holdout") & long.metric.isin(BAR_METRICS)]
-    metrics = [m for m in metric_order if m in BAR_METRICS]
+    metrics = bar_metrics(metric_order)
+    holdout = long[(long.evaluation == "holdout") & long.metric.isin(metrics)]
     datasets = sorted(holdout.dataset.unique())
     models = sorted(holdout.model.unique())
     figure, axes = plt.subplots(
@@ -25,10 +30,13 @@ def metric_bars(long: pd.DataFrame, metric_order: Sequence[str]):
     )
     width = 0.8 / max(len(metrics), 1)
     positions = np.arange(len(models))
-    # Start the axis a little below the lowest bar, so that differences between models show.
+    # Scores within 0..1: start the axis a little below the lowest bar, so that differences
+    # between models show. Others (r2 below 0, losses) keep matplotlib's limits.
     summary = holdout.groupby(["dataset", "model", "metric"])["value"].agg(["mean", "std"])
     lowest = float((summary["mean"] - summary["std"].fillna(0.0)).min())
-    bottom = min(max(np.floor(lowest * 10) / 10 - 0.1, 0.0), 0.9)
+    highest = float((summary["mean"] + summary["std"].fillna(0.0)).max())
+    unit_range = lowest >= 0.0 and highest <= 1.0
+    bottom = min(max(np.floor(lowest * 10) / 10 - 0.1, 0.0), 0.9) if unit_range else None
     for axis, dataset in zip(axes[0], datasets, strict=True):
         part = holdout[holdout.dataset == dataset]
         stats = part.groupby(["model", "metric"])["value"].agg(["mean", "std"]).fillna(0.0)
@@ -45,7 +53,8 @@ def metric_bars(long: pd.DataFrame, metric_order: Sequence[str]):
             )
         axis.set_title(dataset)
         axis.set_xticks(positions, models, rotation=30, ha="right")
-        axis.set_ylim(bottom, 1.01)
+        if unit_range:
+            axis.set_ylim(bottom, 1.01)
     axes[0][0].set_ylabel("held-out score (mean ± std across replicates)")
     handles, labels = axes[0][0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="upper center", ncol=len(metrics), frameon=False)
@@ -96,5 +105,40 @@ def confusion_grid(
                 axis.set_ylabel(f"{dataset}\ntrue", fontsize="small")
             if row == len(datasets) - 1:
                 axis.set_xlabel("predicted", fontsize="small")
+    figure.tight_layout()
+    return figure
+
+
+def regression_grid(predictions: Mapping[tuple[str, str], pd.DataFrame]):
+    """Per dataset (down) and model (across): predicted against true values with the identity
+    line, and residuals (true - predicted) against the prediction; held-out samples of every
+    replicate pooled."""
+    configure_matplotlib()
+    import matplotlib.pyplot as plt
+
+    datasets = sorted({dataset for dataset, _ in predictions})
+    models = sorted({model for _, model in predictions})
+    figure, axes = plt.subplots(
+        len(datasets),
+        2 * len(models),
+        figsize=(2.8 * 2 * len(models), 2.8 * len(datasets)),
+        squeeze=False,
+    )
+    for row, dataset in enumerate(datasets):
+        for column, model in enumerate(models):
+            table = predictions[(dataset, model)]
+            scatter, residual = axes[row][2 * column], axes[row][2 * column + 1]
+            low = float(min(table.y_true.min(), table.y_pred.min()))
+            high = float(max(table.y_true.max(), table.y_pred.max()))
+            scatter.plot([low, high], [low, high], color="grey", linewidth=0.8)
+            scatter.scatter(table.y_true, table.y_pred, s=6, alpha=0.6)
+            scatter.set_xlabel("true", fontsize="small")
+            scatter.set_ylabel(f"{dataset}\npredicted", fontsize="small")
+            scatter.set_title(model, fontsize="small")
+            residual.axhline(0.0, color="grey", linewidth=0.8)
+            residual.scatter(table.y_pred, table.y_true - table.y_pred, s=6, alpha=0.6)
+            residual.set_xlabel("predicted", fontsize="small")
+            residual.set_ylabel("residual", fontsize="small")
+            residual.set_title(f"{model}: residuals", fontsize="small")
     figure.tight_layout()
     return figure

@@ -1,11 +1,14 @@
-"""Aggregation across replicates: a long table of every metric, and "Table 1" (mean ± std)."""
+"""Aggregation: a long table of every score, each replicate's cross-validation as papers print it
+(mean ± std across folds), and "Table 1" (mean ± std across replicates)."""
 
 import json
 from collections.abc import Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 KEYS = ["dataset", "model"]
+FOLD_COLUMNS = ["dataset", "model", "replicate", "fold", "n_train", "n_test"]
 
 
 def long_metrics(metric_files: Iterable[str], cv_files: Iterable[str]) -> pd.DataFrame:
@@ -20,9 +23,7 @@ def long_metrics(metric_files: Iterable[str], cv_files: Iterable[str]) -> pd.Dat
     for path in cv_files:
         folds = pd.read_csv(path)
         identity = folds.iloc[0][["dataset", "model", "replicate"]].to_dict()
-        for metric in folds.columns.drop(
-            ["dataset", "model", "replicate", "fold", "n_train", "n_test"]
-        ):
+        for metric in folds.columns.drop(FOLD_COLUMNS):
             # An undefined fold value (None in JSON, empty in CSV) makes the fold mean undefined.
             values = folds[metric]
             value = None if values.isna().any() else float(values.mean())
@@ -31,6 +32,31 @@ def long_metrics(metric_files: Iterable[str], cv_files: Iterable[str]) -> pd.Dat
     return table.sort_values(["dataset", "model", "replicate", "evaluation", "metric"]).reset_index(
         drop=True
     )
+
+
+def fold_summary(cv_files: Iterable[str], metric_order: Sequence[str]) -> pd.DataFrame:
+    """One row per (dataset, model, replicate): the number of folds and each score's mean and
+    standard deviation across folds, as ``scores.mean()`` and ``scores.std()`` print them after
+    ``cross_val_score`` (numpy's std, ddof=0). An undefined fold makes both undefined, as nan does
+    there."""
+    records = []
+    for path in cv_files:
+        folds = pd.read_csv(path)
+        first = folds.iloc[0]
+        record = {
+            "dataset": first["dataset"],
+            "model": first["model"],
+            "replicate": int(first["replicate"]),
+            "n_folds": len(folds),
+        }
+        for metric in metric_order:
+            values = folds[metric].to_numpy(dtype="float64")
+            defined = not np.isnan(values).any()
+            record[f"{metric}_mean"] = float(values.mean()) if defined else None
+            record[f"{metric}_std"] = float(values.std()) if defined else None
+        records.append(record)
+    table = pd.DataFrame.from_records(records)
+    return table.sort_values(["dataset", "model", "replicate"]).reset_index(drop=True)
 
 
 def _record(identity, evaluation, metric, value) -> dict:
@@ -62,8 +88,11 @@ def table_one(long: pd.DataFrame, metric_order: Sequence[str]) -> pd.DataFrame:
     return table
 
 
-def table_one_markdown(table: pd.DataFrame, metric_order: Sequence[str], digits: int = 3) -> str:
-    """Table 1 as Markdown: held-out metrics, then cross-validation, as "mean ± std"."""
+def table_one_markdown(
+    table: pd.DataFrame, folds: pd.DataFrame, metric_order: Sequence[str], digits: int = 3
+) -> str:
+    """Table 1 as Markdown: held-out scores and cross-validation as "mean ± std" across
+    replicates, then each replicate's cross-validation as "mean ± std" across its folds."""
     sections = []
     for evaluation, title in (("holdout", "Held-out test set"), ("cv", "Cross-validation")):
         header = ["dataset", "model", "n", *metric_order]
@@ -82,9 +111,23 @@ def table_one_markdown(table: pd.DataFrame, metric_order: Sequence[str], digits:
                 cells.append(_mean_std(mean, std, digits))
             lines.append("| " + " | ".join(cells) + " |")
         sections.append("\n".join(lines))
+    lines = [
+        "### Cross-validation per replicate: mean ± std across folds",
+        "",
+        "| " + " | ".join(["dataset", "model", "replicate", "folds", *metric_order]) + " |",
+        "|" + "|".join(["---"] * 4 + ["---:"] * len(metric_order)) + "|",
+    ]
+    for row in folds.to_dict("records"):
+        cells = [row["dataset"], row["model"], str(row["replicate"]), str(row["n_folds"])]
+        for metric in metric_order:
+            cells.append(_mean_std(row[f"{metric}_mean"], row[f"{metric}_std"], digits))
+        lines.append("| " + " | ".join(cells) + " |")
+    sections.append("\n".join(lines))
     intro = (
         "## Table 1: mean ± standard deviation across replicates\n\n"
-        "n is the number of replicates (seeds); — marks an undefined value."
+        "n is the number of replicates (seeds); — marks an undefined value. The last table gives\n"
+        "each replicate's cross-validation as cross_val_score printouts do: the mean and the\n"
+        "standard deviation (ddof=0) of its fold scores."
     )
     return intro + "\n\n" + "\n\n".join(sections) + "\n"
 

@@ -24,6 +24,7 @@ WORKFLOW_PARTS = (
     "envs",
     "profiles",
     "report",
+    "examples",
     "tests/config",
 )
 

@@ -35,9 +35,10 @@ def test_empty_config_gets_every_default():
     assert config["cross_validation"] == {
         "folds": 5,
         "shuffle": True,
-        "stratify": True,
+        "stratify": "auto",
         "data": "train",
     }
+    assert config["split"] == {"test_size": 0.25, "shuffle": True, "stratify": "auto"}
     assert config["threads"]["train"] == 1
     assert list(config["models"]) == ["logistic_regression"]
     assert config["models"]["logistic_regression"]["preprocessing"] == [
@@ -64,6 +65,9 @@ NO_DEFAULT = {
     "config.datasets.<name>.name",
     "config.datasets.<name>.path",
     "config.datasets.<name>.target",
+    "config.datasets.<name>.groups",
+    "config.datasets.<name>.rows.start",
+    "config.datasets.<name>.rows.stop",
     "config.models.<name>.estimator",
 }
 
@@ -112,10 +116,93 @@ def test_csv_dataset_checks_columns(tmp_path):
     ("config", "message"),
     [
         ({"seeds": {"explicit": [1, 1]}}, "seeds.explicit: lists a seed twice"),
-        ({"metrics": ["auc"]}, r"metrics\[0\]: 'auc' is not one of"),
+        (
+            {"metrics": ["accuracy", "precison_macro"]},
+            r"metrics\[1\]: 'precison_macro' is not a scikit-learn scorer; "
+            "did you mean precision_macro",
+        ),
+        (
+            {
+                "models": {"m": {"estimator": "sklearn.linear_model.Lasso"}},
+                "datasets": {"d": {"source": "sklearn", "name": "diabetes"}},
+            },
+            r"metrics\[0\]: accuracy is a classification scorer but the models are regressors",
+        ),
+        (
+            {"models": {"m": {"estimator": "sklearn.linear_model.Lasso"}}, "metrics": ["r2"]},
+            "datasets.iris: iris is a classification dataset but the models are regressors",
+        ),
+        (
+            {
+                "models": {
+                    "a": {"estimator": "sklearn.svm.SVC"},
+                    "b": {"estimator": "sklearn.svm.SVR"},
+                }
+            },
+            "models.b.estimator: is a regressor but models.a is a classifier",
+        ),
         (
             {"models": {"m": {"estimator": "sklearn.preprocessing.StandardScaler"}}},
-            "models.m.estimator: sklearn.preprocessing.StandardScaler is not a classifier",
+            "models.m.estimator: sklearn.preprocessing.StandardScaler is neither a classifier "
+            "nor a regressor",
+        ),
+        (
+            {"cross_validation": {"splitter": "sklearn.model_selection.KFoldz"}},
+            "cross_validation.splitter: cannot import 'sklearn.model_selection.KFoldz'",
+        ),
+        (
+            {"cross_validation": {"splitter": "sklearn.svm.SVC"}},
+            "cross_validation.splitter: sklearn.svm.SVC is not a splitter",
+        ),
+        (
+            {"cross_validation": {"splitter": "sklearn.model_selection.GroupKFold"}},
+            "cross_validation.splitter: sklearn.model_selection.GroupKFold splits by groups "
+            "but datasets iris name no groups column",
+        ),
+        (
+            {
+                "cross_validation": {
+                    "splitter": {
+                        "class": "sklearn.model_selection.ShuffleSplit",
+                        "params": {"n_split": 3},
+                    }
+                }
+            },
+            r"cross_validation.splitter.params: sklearn.model_selection.ShuffleSplit: ",
+        ),
+        (
+            {
+                "cross_validation": {
+                    "folds": 3,
+                    "splitter": "sklearn.model_selection.ShuffleSplit",
+                }
+            },
+            "cross_validation.folds: cross_validation.splitter replaces folds",
+        ),
+        (
+            {
+                "split": {
+                    "splitter": {
+                        "class": "sklearn.model_selection.ShuffleSplit",
+                        "params": {"random_state": 0},
+                    }
+                }
+            },
+            "split.splitter.params.random_state: seedlock sets random_state itself",
+        ),
+        ({"split": {"shuffle": False, "stratify": True}}, "split.stratify: train_test_split"),
+        ({"split": {"test_size": 150}}, "split.test_size: 150 test samples leave none"),
+        (
+            {"datasets": {"iris": {"source": "sklearn", "rows": {"stop": 200}}}},
+            "datasets.iris.rows.stop: 200 is outside the data's 150 rows",
+        ),
+        (
+            {"datasets": {"iris": {"source": "sklearn", "features": [4]}}},
+            "datasets.iris.features: position 4 is outside iris's 4 features",
+        ),
+        (
+            {"datasets": {"l": {"source": "sklearn", "name": "linnerud"}}},
+            "datasets.l.target: linnerud has 3 targets; choose one",
         ),
         (
             {"models": {"m": {"estimator": "sklearn.svm.SVC", "params": {"n_jobs": 2}}}},
@@ -176,7 +263,8 @@ def test_models_that_passed_the_import_check_are_not_checked_again(tmp_path, mon
     config = yaml.safe_load(TINY_CONFIG.read_text(encoding="utf-8"))
     checked = tmp_path / ".snakemake" / "seedlock" / "checked-models"
     validate_config(config, "tiny.yaml", REPO, checked_models=checked)
-    assert len(checked.read_text(encoding="utf-8").strip()) == 64
+    key, task = checked.read_text(encoding="utf-8").split()
+    assert len(key) == 64 and task == "classification"
 
     def must_not_run(*arguments):
         raise AssertionError("the models were checked again")

@@ -7,36 +7,15 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from seedlock.estimators import build_estimator, single_threaded_for_prediction
-from seedlock.evaluation import (
-    class_scores,
-    compute_metrics,
-    cross_validate,
-    holdout_split,
-)
-from seedlock.tables import long_metrics, table_one, table_one_markdown
+from seedlock.evaluation import class_scores, cross_validate
+from seedlock.scoring import score
+from seedlock.tables import fold_summary, long_metrics, table_one, table_one_markdown
 
-ALL_METRICS = ["accuracy", "balanced_accuracy", "f1_macro", "roc_auc_ovr", "log_loss"]
-
-
-def test_perfect_predictions_score_one():
-    y = np.array([0, 1, 2, 0, 1, 2])
-    scores = np.eye(3)[y] * 0.97 + 0.01
-    values = compute_metrics(ALL_METRICS, y, y, scores, is_probability=True)
-    assert values["accuracy"] == values["balanced_accuracy"] == values["f1_macro"] == 1.0
-    assert values["roc_auc_ovr"] == 1.0
-    assert values["log_loss"] == pytest.approx(-np.log(0.98))
-
-
-def test_undefined_metrics_are_none():
-    y_true = np.array([0, 0, 1, 1])  # class 2 absent from this test part
-    scores = np.full((4, 3), 1 / 3)
-    values = compute_metrics(["roc_auc_ovr"], y_true, y_true, scores, is_probability=True)
-    assert values == {"roc_auc_ovr": None}
-    values = compute_metrics(["log_loss"], y_true, y_true, scores, is_probability=False)
-    assert values == {"log_loss": None}
+ALL_METRICS = ["accuracy", "balanced_accuracy", "f1_macro", "roc_auc_ovr", "neg_log_loss"]
 
 
 def test_model_fit_on_some_classes_scores_all_classes():
@@ -52,19 +31,12 @@ def test_model_fit_on_some_classes_scores_all_classes():
 def test_decision_function_models_get_roc_auc_but_no_log_loss():
     features, labels = load_iris(return_X_y=True)
     model = LinearSVC(random_state=0).fit(features, labels)
-    scores, is_probability = class_scores(model, features, n_classes=3)
+    _, is_probability = class_scores(model, features, n_classes=3)
     assert not is_probability
-    values = compute_metrics(ALL_METRICS, labels, model.predict(features), scores, False)
-    assert values["log_loss"] is None and values["roc_auc_ovr"] > 0.9
-
-
-def test_holdout_split_is_stratified_sorted_and_seeded():
-    labels = np.repeat([0, 1, 2], 50)
-    split = holdout_split(labels, 0.2, stratify=True, seed=4)
-    assert split == holdout_split(labels, 0.2, stratify=True, seed=4)
-    assert split != holdout_split(labels, 0.2, stratify=True, seed=5)
-    assert split["test"] == sorted(split["test"]) and len(split["test"]) == 30
-    assert np.bincount(labels[split["test"]]).tolist() == [10, 10, 10]
+    values, notes = score(model, features, labels, ALL_METRICS)
+    assert values["neg_log_loss"] is None and values["roc_auc_ovr"] is None
+    assert values["accuracy"] > 0.9
+    assert any(note.startswith("neg_log_loss is undefined: ") for note in notes), notes
 
 
 def test_pipeline_gets_seed_and_threads_and_predicts_single_threaded():
@@ -117,10 +89,10 @@ def test_cross_validation_folds_are_reproducible():
         seed=1,
         threads=1,
     )
-    cv = {"folds": 3, "shuffle": True, "stratify": True}
+    splitter = StratifiedKFold(n_splits=3, shuffle=True, random_state=8)
     rows = np.arange(len(labels))
-    first = cross_validate(estimator, features, labels, rows, cv, ALL_METRICS, 3, seed=8)
-    second = cross_validate(estimator, features, labels, rows, cv, ALL_METRICS, 3, seed=8)
+    first, _ = cross_validate(estimator, features, labels, None, rows, splitter, ALL_METRICS)
+    second, _ = cross_validate(estimator, features, labels, None, rows, splitter, ALL_METRICS)
     pd.testing.assert_frame_equal(first, second)
     assert first.fold.tolist() == [0, 1, 2] and first.n_test.sum() == 150
     assert (first.accuracy > 0.85).all()
@@ -162,6 +134,12 @@ def test_table_one_means_and_sample_std(tmp_path):
     assert row.holdout_accuracy_mean == pytest.approx(0.9)
     assert row.holdout_accuracy_std == pytest.approx(0.1)
     assert row.cv_accuracy_mean == pytest.approx(0.85)
-    markdown = table_one_markdown(table, ["accuracy"])
+    folds = fold_summary(cv_files, ["accuracy"])
+    assert folds.n_folds.tolist() == [2, 2, 2]
+    # the std across folds is numpy's (ddof=0), as printed after cross_val_score
+    assert folds.accuracy_mean.tolist() == pytest.approx([0.75, 0.85, 0.95])
+    assert folds.accuracy_std.tolist() == pytest.approx([0.05, 0.05, 0.05])
+    markdown = table_one_markdown(table, folds, ["accuracy"])
     assert "| d | m | 3 | 0.900 ± 0.100 |" in markdown
     assert "| d | m | 3 | 0.850 ± 0.100 |" in markdown
+    assert "| d | m | 2 | 2 | 0.950 ± 0.050 |" in markdown

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sklearn.metrics import log_loss
 
 from seedlock.steps import STEPS
 from tests.conftest import TINY_CONFIG, copy_workflow, run_snakemake, tree_digests
@@ -25,6 +26,7 @@ def expected_outputs() -> list[str]:
         "results/aggregate/metrics.csv",
         "results/aggregate/table1.csv",
         "results/aggregate/table1.md",
+        "results/aggregate/cv_folds.csv",
     ]
     paths += [
         f"results/figures/{name}.{ext}"
@@ -92,14 +94,17 @@ def test_metrics_are_sane(first_run):
                     "balanced_accuracy",
                     "f1_macro",
                     "roc_auc_ovr",
-                    "log_loss",
+                    "neg_log_loss",
                 }
                 assert 0.8 < metrics["accuracy"] <= 1.0, (dataset, model, metrics)
                 assert 0.8 < metrics["roc_auc_ovr"] <= 1.0
-                assert 0.0 <= metrics["log_loss"] < 1.0
                 predictions = pd.read_csv(f"{stem}.predictions.csv")
                 assert len(predictions) == result["n_test"]
                 scores = predictions.filter(like="score_")
+                # the scorer's loss is the log loss of the saved per-sample probabilities
+                assert metrics["neg_log_loss"] == pytest.approx(
+                    -log_loss(predictions.y_true, scores.to_numpy()), rel=1e-12
+                )
                 assert (scores.sum(axis=1) - 1.0).abs().max() < 1e-9
                 assert (predictions.y_pred == predictions.y_true).mean() == pytest.approx(
                     metrics["accuracy"]
@@ -129,6 +134,15 @@ def test_cross_validation_has_one_row_per_fold(first_run):
     folds = pd.read_csv(first_run / "results/cross_validate/wine/random_forest/rep1.csv")
     assert folds.fold.tolist() == list(range(FOLDS))
     assert (folds.accuracy > 0.7).all()
+    # each replicate summarised across its folds, as a cross_val_score printout
+    summary = pd.read_csv(first_run / "results/aggregate/cv_folds.csv")
+    row = summary[(summary.dataset == "wine") & (summary.model == "random_forest")]
+    row = row[row.replicate == 1].iloc[0]
+    assert row.n_folds == FOLDS
+    assert row.accuracy_mean == folds.accuracy.to_numpy().mean()
+    assert row.accuracy_std == folds.accuracy.to_numpy().std()
+    markdown = (first_run / "results/aggregate/table1.md").read_text()
+    assert "### Cross-validation per replicate: mean ± std across folds" in markdown
 
 
 def test_figures_are_valid_png_and_svg(first_run):

@@ -174,7 +174,7 @@ def test_an_unexpected_file_alone_passes_unless_strict(damaged, capsys, monkeypa
 def bump_metric(workdir: Path, relative: float) -> str:
     path = "results/evaluate/wine/logistic_regression/rep0.json"
     data = json.loads((workdir / path).read_text())
-    data["metrics"]["log_loss"] *= 1 + relative
+    data["metrics"]["neg_log_loss"] *= 1 + relative
     (workdir / path).write_text(json.dumps(data, sort_keys=True, indent=2) + "\n")
     return path
 
@@ -186,7 +186,7 @@ def test_tiny_relative_change_is_equivalent_under_numeric_and_different_under_ex
     code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
     assert code == 1
     assert f"DIFFERENT  {path}  [evaluate]" in out
-    relative = re.search(r"metrics\.log_loss: max abs \S+, max rel (\S+) \(1 values\)", out)
+    relative = re.search(r"metrics\.neg_log_loss: max abs \S+, max rel (\S+) \(1 values\)", out)
     assert relative and float(relative[1]) == pytest.approx(1e-13, rel=0.01), out
 
     numeric = yaml.safe_load(TINY_CONFIG.read_text())
@@ -201,7 +201,7 @@ def test_tiny_relative_change_is_equivalent_under_numeric_and_different_under_ex
     assert f"EQUIVALENT {path}  [evaluate]" in out
     item = json.loads((damaged / "report.json").read_text())["files"][0]
     assert item["class"] == "EQUIVALENT" and item["policy"] == "numeric"
-    assert item["difference"]["numeric"]["metrics.log_loss"]["max_rel"] == pytest.approx(
+    assert item["difference"]["numeric"]["metrics.neg_log_loss"]["max_rel"] == pytest.approx(
         1e-13, rel=0.05
     )
     code, _, _ = seedlock(
