@@ -46,6 +46,28 @@ def seed_in_params(config):
     config["models"]["logistic_regression"]["params"]["random_state"] = 0
 
 
+def unknown_splitter(config):
+    config["cross_validation"] = {"splitter": "sklearn.model_selection.StratifiedKFolds"}
+
+
+def group_splitter_without_groups(config):
+    config["cross_validation"] = {"splitter": "sklearn.model_selection.GroupKFold"}
+
+
+def scorer_not_in_registry(config):
+    config["metrics"] = ["accuracy", "recall_weigted"]
+
+
+def classification_scorer_on_a_regressor(config):
+    config["datasets"] = {"diabetes": {"source": "sklearn"}}
+    config["models"] = {"ridge": {"estimator": "sklearn.linear_model.Ridge"}}
+    config["metrics"] = ["r2", "balanced_accuracy"]
+
+
+def rows_outside_the_data(config):
+    config["datasets"]["wine"]["rows"] = {"start": -200}
+
+
 CASES = [
     (unknown_dataset, "datasets.mnist", "unknown scikit-learn dataset 'mnist'"),
     (estimator_does_not_import, "models.random_forest.estimator", "cannot import"),
@@ -55,6 +77,19 @@ CASES = [
     (missing_target_column, "datasets.mine.target", "column 'class' is not in data/mine.csv"),
     (empty_model_list, "models", "should be non-empty"),
     (seed_in_params, "models.logistic_regression.params.random_state", "seedlock sets"),
+    (unknown_splitter, "cross_validation.splitter", "cannot import"),
+    (
+        group_splitter_without_groups,
+        "cross_validation.splitter",
+        "GroupKFold splits by groups but datasets iris, wine name no groups column",
+    ),
+    (scorer_not_in_registry, "metrics[1]", "did you mean recall_weighted"),
+    (
+        classification_scorer_on_a_regressor,
+        "metrics[1]",
+        "balanced_accuracy is a classification scorer but the models are regressors",
+    ),
+    (rows_outside_the_data, "datasets.wine.rows.start", "-200 is outside the data's 178 rows"),
 ]
 
 

@@ -72,3 +72,42 @@ def test_text_feature_column_fails_the_job_with_one_line(tmp_path):
     assert "data/animals.csv: feature columns colour are not numeric" in log
     assert "Traceback" not in log
     assert not (workdir / "results/prepare_data/mine.csv").exists()
+
+
+def test_groups_column_reaches_group_splitters(tmp_path):
+    workdir = copy_workflow(tmp_path / "workflow")
+    (workdir / "data").mkdir()
+    table = two_blobs(80)
+    # 8 sites of 10 samples; the last 20 rows (2 sites) are left out by rows.
+    table["site"] = [f"site{i // 10}" for i in range(80)]
+    table.to_csv(workdir / "data" / "animals.csv", index=False)
+    config = csv_config("data/animals.csv", features=["weight", "height"])
+    config["datasets"]["mine"].update(groups="site", rows={"start": 10, "stop": -10})
+    config["split"] = {
+        "splitter": {
+            "class": "sklearn.model_selection.GroupShuffleSplit",
+            "params": {"n_splits": 1, "test_size": 2},
+        }
+    }
+    config["cross_validation"] = {
+        "splitter": {"class": "sklearn.model_selection.GroupKFold", "params": {"n_splits": 3}},
+        "data": "train",
+    }
+    (workdir / "mine.yaml").write_text(yaml.safe_dump(config))
+    run_snakemake(workdir, "aggregate", "--cores", "2", "--configfile", "mine.yaml")
+
+    meta = json.loads((workdir / "results/prepare_data/mine.json").read_text())
+    assert meta["rows"] == {"start": 10, "stop": 70} and meta["groups"] == 6
+    assert meta["features"] == ["weight", "height"] and meta["n_samples"] == 60
+    prepared = pd.read_csv(workdir / "results/prepare_data/mine.csv")
+    assert list(prepared.columns) == ["weight", "height", "groups", "target"]
+    split = json.loads((workdir / "results/split/mine/rep0.json").read_text())
+    train_sites = set(prepared.groups.iloc[split["train"]])
+    test_sites = set(prepared.groups.iloc[split["test"]])
+    assert len(test_sites) == 2 and len(train_sites) == 4 and not train_sites & test_sites
+    folds = pd.read_csv(workdir / "results/cross_validate/mine/tree/rep0.csv")
+    # GroupKFold over the 4 training sites of 10 samples: whole sites in each test fold.
+    assert folds.fold.tolist() == [0, 1, 2]
+    assert sorted(folds.n_test.tolist()) == [10, 10, 20]
+    log = (workdir / "logs/cross_validate/mine/tree/rep0.log").read_text()
+    assert "GroupKFold(n_splits=3" in log

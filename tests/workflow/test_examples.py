@@ -124,3 +124,9 @@ def test_example_regenerates_the_printed_numbers(tmp_path, name):
         got = [as_printed(value, text) for value, text in zip(values, printed, strict=True)]
         expected = [str(Decimal(text.removesuffix("..."))) for text in printed]
         assert got == expected, (read.__name__, dataset, model, metric, values)
+    # regressions get predicted-against-true and residual plots instead of confusion matrices
+    detail = "regression_diagnostics" if "diabetes" in name else "confusion_matrices"
+    figures = sorted(path.name for path in (workdir / "results/figures").iterdir())
+    assert figures == sorted(
+        [f"{detail}.png", f"{detail}.svg", "metric_bars.png", "metric_bars.svg"]
+    )
