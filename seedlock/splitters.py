@@ -80,11 +80,14 @@ def holdout_split(
         from sklearn.model_selection import train_test_split
 
         shuffle = split["shuffle"]
+        # auto does not stratify an unshuffled split: train_test_split cannot (and the config
+        # check refuses an explicit stratify: true without shuffle).
+        stratify = stratified(split["stratify"], task) and (shuffle or split["stratify"] is True)
         train, test = train_test_split(
             rows,
             test_size=split["test_size"],
             shuffle=shuffle,
             random_state=seed if shuffle else None,
-            stratify=target if stratified(split["stratify"], task) else None,
+            stratify=target if stratify else None,
         )
     return {"train": train.tolist(), "test": test.tolist()}

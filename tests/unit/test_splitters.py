@@ -31,10 +31,9 @@ def test_holdout_is_train_test_split_in_its_order():
     assert split != holdout_split(LABELS, None, split_config(), "classification", seed=5)
 
 
-def test_unshuffled_count_tests_on_the_last_rows():
-    split = holdout_split(
-        LABELS, None, split_config(test_size=20, shuffle=False), "regression", seed=4
-    )
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_unshuffled_count_tests_on_the_last_rows(task):
+    split = holdout_split(LABELS, None, split_config(test_size=20, shuffle=False), task, seed=4)
     assert split == {"train": list(range(130)), "test": list(range(130, 150))}
 
 
