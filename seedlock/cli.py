@@ -23,12 +23,14 @@ PLATFORMS = ("linux-64", "osx-arm64", "osx-64")
 
 
 def check_config(arguments) -> int:
-    from seedlock.config import load_config
+    from seedlock.config import experiment_task, load_config
     from seedlock.seeds import replicate_ids
 
     config = load_config(arguments.config, base_dir=Path.cwd())
+    # Checked by load_config already; the modules are imported, so this is quick.
+    task = experiment_task(config, str(arguments.config))
     print(
-        f"{arguments.config}: valid: {len(config['datasets'])} datasets, "
+        f"{arguments.config}: valid: {task}, {len(config['datasets'])} datasets, "
         f"{len(config['models'])} models, {len(replicate_ids(config['seeds']))} replicates"
     )
     return 0
