@@ -38,9 +38,8 @@ def main(snakemake):
         }
         scores = None
         if job.params.task == CLASSIFICATION:
-            n_classes = int(target.max()) + 1
             scores, result["scores_are_probabilities"] = class_scores(
-                estimator, features[test_rows], n_classes
+                estimator, features[test_rows], np.unique(target)
             )
         predicted = estimator.predict(features[test_rows])
         write_csv(

@@ -31,13 +31,14 @@ def main(snakemake):
             dataset, model = Path(path).parts[-3:-1]
             pooled.setdefault((dataset, model), []).append(pd.read_csv(path))
         if job.params.task == CLASSIFICATION:
-            class_names = {}
+            class_names, labels = {}, {}
             for path in job.input.meta:
                 with open(path, encoding="utf-8") as handle:
                     meta = json.load(handle)
                 class_names[meta["dataset"]] = meta["classes"]
+                labels[meta["dataset"]] = meta["labels"]
             counts = {
-                key: sum(confusion_counts(table, len(class_names[key[0]])) for table in tables)
+                key: sum(confusion_counts(table, labels[key[0]]) for table in tables)
                 for key, tables in pooled.items()
             }
             detail = confusion_grid(counts, class_names)

@@ -17,8 +17,10 @@ def main(snakemake):
         from seedlock.datasets import GROUPS, TARGET, encode, load_dataset
         from seedlock.writers import write_csv, write_json
 
-        features, target, taken = load_dataset(job.wildcards["dataset"], job.params.spec, job.input)
-        table, classes = encode(features, target, job.params.task)
+        features, target, taken, names = load_dataset(
+            job.wildcards["dataset"], job.params.spec, job.input
+        )
+        table, classes = encode(features, target, job.params.task, names)
         write_csv(job.output.table, table)
         with open(job.output.table, "rb") as handle:
             digest = hashlib.file_digest(handle, "sha256").hexdigest()
@@ -30,11 +32,13 @@ def main(snakemake):
             **taken,
             "n_samples": len(table),
             "n_features": len(taken["features"]),
-            "groups": int(table[GROUPS].nunique()) if GROUPS in table.columns else None,
+            "n_groups": int(table[GROUPS].nunique()) if GROUPS in table.columns else None,
         }
         if classes is not None:
-            meta["classes"] = classes
-            meta["class_counts"] = table[TARGET].value_counts().sort_index().tolist()
+            # labels: the target's values, in scikit-learn's order; classes: their names.
+            meta.update(classes)
+            counts = table[TARGET].value_counts()
+            meta["class_counts"] = [int(counts[label]) for label in classes["labels"]]
         # The data version: the prepared table's own hash.
         meta["table_sha256"] = digest
         write_json(job.output.meta, meta)

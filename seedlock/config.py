@@ -11,7 +11,9 @@ import csv
 import difflib
 import hashlib
 import importlib.util
+import inspect
 import json
+import math
 import os
 import sys
 from collections.abc import Mapping
@@ -20,7 +22,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from seedlock.datasets import BUNDLED, REGRESSION, row_range
+from seedlock.datasets import BUNDLED, GROUPS, REGRESSION, feature_names, row_range
 from seedlock.errors import ConfigError, DataError
 from seedlock.estimators import check_model_spec, import_class, step_specs
 from seedlock.scoring import scorer_task
@@ -128,7 +130,9 @@ def _check_with_imports(config: Mapping, source: str) -> str:
     _check_metrics(source, config["metrics"], task)
     for section in ("split", "cross_validation"):
         if config[section].get("splitter"):
-            _check_splitter(source, f"{section}.splitter", config[section]["splitter"], config)
+            _check_splitter(
+                source, f"{section}.splitter", config[section]["splitter"], config, task
+            )
     return task
 
 
@@ -161,12 +165,36 @@ def _check_metrics(source: str, names: list[str], task: str) -> None:
             )
 
 
-def _check_splitter(source: str, key: str, value, config: Mapping) -> None:
+def _similar(class_path: str) -> str:
+    """ "; did you mean ..." for a class path whose module imports but lacks the class."""
+    module_name, _, name = class_path.rpartition(".")
+    try:
+        names = dir(importlib.import_module(module_name))
+    except ImportError:
+        return ""
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(f'{module_name}.{n}' for n in close)}?" if close else ""
+
+
+def _constructor_params(cls: type) -> set[str] | None:
+    """The keyword arguments a class's constructor takes, or None if it takes any."""
+    try:
+        parameters = inspect.signature(cls).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    if any(p.kind == p.VAR_KEYWORD for p in parameters):
+        return None
+    return {p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+
+def _check_splitter(source: str, key: str, value, config: Mapping, task: str) -> None:
     spec = splitter_spec(value)
     try:
         cls = import_class(spec["class"])
     except ImportError as error:
-        raise ConfigError(source, key, f"cannot import {spec['class']!r}: {error}") from None
+        raise ConfigError(
+            source, key, f"cannot import {spec['class']!r}: {error}{_similar(spec['class'])}"
+        ) from None
     if not (callable(getattr(cls, "split", None)) and callable(getattr(cls, "get_n_splits", None))):
         raise ConfigError(
             source, key, f"{spec['class']} is not a splitter (it has no split and get_n_splits)"
@@ -178,10 +206,26 @@ def _check_splitter(source: str, key: str, value, config: Mapping) -> None:
             "seedlock sets random_state itself from the job's seed; "
             "set seeds.root or seeds.explicit instead",
         )
+    accepted = _constructor_params(cls)
+    for name in spec["params"]:
+        if accepted is not None and name not in accepted:
+            raise ConfigError(
+                source,
+                f"{key}.params.{name}",
+                f"not a parameter of {spec['class']}; valid: "
+                + (", ".join(sorted(accepted - {"random_state"})) or "none"),
+            )
     try:
         splitter = cls(**spec["params"])
     except (TypeError, ValueError) as error:
         raise ConfigError(source, f"{key}.params", f"{spec['class']}: {error}") from None
+    if task == REGRESSION and "Stratified" in cls.__name__:
+        raise ConfigError(
+            source,
+            key,
+            f"{spec['class']} stratifies by class, and a regression target has none; "
+            "use its unstratified counterpart (e.g. KFold, ShuffleSplit)",
+        )
     if needs_groups(splitter):
         lacking = sorted(n for n, d in config["datasets"].items() if not d.get("groups"))
         if lacking:
@@ -219,6 +263,7 @@ def validate_config(
         for name, dataset in resolved["datasets"].items()
     }
     _check_split(source, resolved["split"], sizes)
+    _check_folds(source, resolved, sizes)
     task = experiment_task(resolved, source, checked_models) if check_imports else None
     if task is not None:
         _check_dataset_tasks(source, resolved, task)
@@ -258,6 +303,13 @@ def _check_split(source: str, split: Mapping, sizes: Mapping[str, int]) -> None:
             "set stratify: false (or shuffle: true)",
         )
     test_size = split["test_size"]
+    if isinstance(test_size, float) and test_size >= 1:
+        raise ConfigError(
+            source,
+            "split.test_size",
+            f"{test_size} is neither a fraction below 1 nor a count; write a count without a "
+            f"decimal point ({int(test_size)})",
+        )
     if isinstance(test_size, int):
         for name, n_samples in sizes.items():
             if test_size >= n_samples:
@@ -267,6 +319,27 @@ def _check_split(source: str, split: Mapping, sizes: Mapping[str, int]) -> None:
                     f"{test_size} test samples leave none to train on in dataset {name} "
                     f"({n_samples} rows); use a smaller count or a fraction",
                 )
+
+
+def _check_folds(source: str, config: Mapping, sizes: Mapping[str, int]) -> None:
+    """(Stratified)KFold needs at least as many samples as folds in what it cross-validates."""
+    cv = config["cross_validation"]
+    if cv.get("splitter"):
+        return
+    split = config["split"]
+    for name, n_samples in sizes.items():
+        n_rows = n_samples
+        if cv["data"] == "train" and not split.get("splitter"):
+            test = split["test_size"]
+            n_test = test if isinstance(test, int) else math.ceil(test * n_samples)
+            n_rows = n_samples - n_test
+        if cv["folds"] > n_rows:
+            raise ConfigError(
+                source,
+                "cross_validation.folds",
+                f"{cv['folds']} folds need at least {cv['folds']} samples; dataset {name} "
+                f"cross-validates {n_rows}",
+            )
 
 
 def _check_dataset_tasks(source: str, config: Mapping, task: str) -> None:
@@ -310,6 +383,13 @@ def _check_dataset(source: str, key: str, name: str, dataset: Mapping, base_dir:
                 f"column {column!r} is not in {dataset['path']} "
                 f"(columns: {', '.join(header) or 'none'})",
             )
+    if GROUPS in header and GROUPS not in (dataset["target"], dataset.get("groups")):
+        raise ConfigError(
+            source,
+            key,
+            f"{dataset['path']} has a column named {GROUPS!r}, the name the prepared table gives "
+            f"the groups; rename it, or declare it with groups: {GROUPS}",
+        )
     candidates = [c for c in header if c not in (dataset["target"], dataset.get("groups"))]
     _check_features(source, key, dataset, candidates, dataset["path"])
     return _selected_rows(source, key, dataset, n_rows)
@@ -337,6 +417,20 @@ def _check_bundled(source: str, key: str, name: str, dataset: Mapping) -> int:
         )
     if not bundled.targets and target is not None:
         raise ConfigError(source, f"{key}.target", f"{bundled_name} has one target; leave it out")
+    names = [c for c in dataset["features"] if isinstance(c, str)]
+    if names:
+        # Only a config that names features pays for loading the dataset here.
+        known = feature_names(bundled_name)
+        missing = [name for name in names if name not in known]
+        if missing:
+            close = difflib.get_close_matches(missing[0], known, n=3, cutoff=0.5)
+            raise ConfigError(
+                source,
+                f"{key}.features",
+                f"{bundled_name} has no feature {', '.join(missing)}; "
+                + (f"did you mean {', '.join(close)}? " if close else "")
+                + f"its features: {', '.join(known)}",
+            )
     positions = [c for c in dataset["features"] if isinstance(c, int)]
     if positions and max(positions) >= bundled.n_features:
         raise ConfigError(

@@ -1,9 +1,11 @@
 """Load datasets into one table: numeric feature columns, an optional ``groups`` column, then the
 ``target`` column.
 
-For classification the class labels are encoded as 0..k-1 in the sorted order of their original
-values; the original labels are kept in the dataset's metadata so tables and figures can show
-them. For regression the target is kept as a float.
+The target keeps the values scikit-learn sees in a published snippet: a bundled dataset's own
+integer codes (breast_cancer: 0 malignant, 1 benign), a CSV file's own labels. Re-coding them would
+change which class a binary scorer (f1, precision, ...) counts as positive and the order in which
+stratified splitters walk the classes. The class names tables and figures show are kept in the
+dataset's metadata. For regression the target is a float.
 
 A config may take part of a dataset, as published snippets do (``X[:150]``, ``X[:, 2:3]``):
 ``rows`` is a Python slice of the samples, ``features`` a list of column names or 0-based positions.
@@ -46,27 +48,33 @@ BUNDLED = {
 }
 
 
-def load_sklearn(name: str, target: str | None) -> tuple[pd.DataFrame, pd.Series]:
-    """Features and target of a dataset bundled with scikit-learn (no download). Class labels are
-    the dataset's own names (setosa, ...); ``target`` picks one column of a multi-target dataset."""
+def load_sklearn(name: str, target: str | None) -> tuple[pd.DataFrame, pd.Series, list | None]:
+    """Features, target and class names of a dataset bundled with scikit-learn (no download);
+    ``target`` picks one column of a multi-target dataset."""
     from sklearn import datasets
 
     bunch = getattr(datasets, f"load_{name}")(as_frame=True)
-    if BUNDLED[name].targets:
-        values = bunch.target[target]
-    elif BUNDLED[name].task == CLASSIFICATION:
-        values = pd.Series(np.asarray(bunch.target_names)[bunch.target.to_numpy()])
-    else:
-        values = bunch.target
-    return bunch.data.reset_index(drop=True), values.reset_index(drop=True).rename(TARGET)
+    values = bunch.target[target] if BUNDLED[name].targets else bunch.target
+    names = None
+    if BUNDLED[name].task == CLASSIFICATION:
+        names = [str(label) for label in bunch.target_names]
+    return bunch.data.reset_index(drop=True), values.reset_index(drop=True).rename(TARGET), names
+
+
+def feature_names(name: str) -> list[str]:
+    """The feature columns of a bundled dataset (loads it)."""
+    from sklearn import datasets
+
+    return [str(column) for column in getattr(datasets, f"load_{name}")(as_frame=True).data]
 
 
 def read_csv(path: Path, target: str, groups: str | None) -> tuple[pd.DataFrame, pd.Series]:
     """Every column but the target (and groups) of a user CSV file, and the target."""
     table = pd.read_csv(path)
-    if not groups and GROUPS in table.columns and target != GROUPS:
+    if GROUPS in table.columns and GROUPS not in (target, groups):
         raise DataError(
-            f"{path}: a column is named {GROUPS!r}; rename it, or declare it with groups: {GROUPS}"
+            f"{path}: a column is named {GROUPS!r}, the name the prepared table gives the groups; "
+            f"rename it, or declare it with groups: {GROUPS}"
         )
     features = table.drop(columns=[c for c in (target, groups) if c])
     if groups:
@@ -85,6 +93,9 @@ def select(
     missing = [str(c) for c in chosen if c not in columns]
     if missing:
         raise DataError(f"{where}.features: no column {', '.join(missing)}")
+    twice = sorted({str(c) for c in chosen if chosen.count(c) > 1})
+    if twice:
+        raise DataError(f"{where}.features: lists {', '.join(twice)} twice (by name and position)")
     chosen = chosen or columns
     start, stop = row_range(spec.get("rows") or {}, len(features), where)
     part = features.iloc[start:stop][chosen + ([GROUPS] if has_groups else [])]
@@ -131,12 +142,15 @@ def check_features(features: pd.DataFrame, path: str) -> pd.DataFrame:
     return checked
 
 
-def load_dataset(name: str, spec: Mapping, files: Mapping) -> tuple[pd.DataFrame, pd.Series, dict]:
-    """The config's part of a dataset (features, target) and what was taken; ``files["csv"]`` is
-    the path of a user CSV."""
+def load_dataset(
+    name: str, spec: Mapping, files: Mapping
+) -> tuple[pd.DataFrame, pd.Series, dict, list | None]:
+    """The config's part of a dataset (features, target), what was taken, and the class names of
+    a bundled classification dataset; ``files["csv"]`` is the path of a user CSV."""
     where = f"datasets.{name}"
+    names = None
     if spec["source"] == "sklearn":
-        features, target = load_sklearn(spec.get("name", name), spec.get("target"))
+        features, target, names = load_sklearn(spec.get("name", name), spec.get("target"))
         origin = f"scikit-learn's {spec.get('name', name)}"
     else:
         features, target = read_csv(Path(files["csv"]), spec["target"], spec.get("groups"))
@@ -146,14 +160,14 @@ def load_dataset(name: str, spec: Mapping, files: Mapping) -> tuple[pd.DataFrame
     if target.isna().any():
         column = spec.get("target", TARGET)
         raise DataError(f"{origin}: the target column {column!r} has missing values")
-    return features, target, taken
+    return features, target, taken, names
 
 
 def encode(
-    features: pd.DataFrame, target: pd.Series, task: str
-) -> tuple[pd.DataFrame, list[str] | None]:
-    """The prepared table (features, groups, then the target) and, for classification, the
-    original class labels in the order of their codes."""
+    features: pd.DataFrame, target: pd.Series, task: str, names: list | None = None
+) -> tuple[pd.DataFrame, dict | None]:
+    """The prepared table (features, groups, then the target as it is) and, for classification,
+    its class labels in scikit-learn's order (``np.unique``, as ``classes_``) with their names."""
     table = features.copy()
     table.columns = [str(column) for column in table.columns]
     if TARGET in table.columns:
@@ -163,12 +177,20 @@ def encode(
             raise DataError("the target is not numeric; a regressor needs a numeric target")
         table[TARGET] = target.astype("float64").to_numpy()
         return table, None
-    classes = sorted(target.unique().tolist(), key=str)
-    if len(classes) < 2:
-        raise DataError(f"the target has {len(classes)} class; classification needs at least 2")
-    codes = target.map({label: code for code, label in enumerate(classes)}).astype("int64")
-    table[TARGET] = codes.to_numpy()
-    return table, [str(label) for label in classes]
+    from sklearn.utils.multiclass import type_of_target
+
+    kind = type_of_target(target.to_numpy())
+    if kind not in ("binary", "multiclass"):
+        raise DataError(
+            f"the target is {kind}, not class labels; a classifier needs classes "
+            "(for a numeric target, use a regressor)"
+        )
+    labels = np.unique(target.to_numpy()).tolist()
+    if len(labels) < 2:
+        raise DataError(f"the target has {len(labels)} class; classification needs at least 2")
+    table[TARGET] = target.to_numpy()
+    names = names or [str(label) for label in labels]
+    return table, {"labels": labels, "classes": names}
 
 
 def split_table(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

@@ -7,13 +7,15 @@ import pandas as pd
 
 from seedlock.estimators import single_threaded_for_prediction
 from seedlock.scoring import score
+from seedlock.splitters import splitter_errors
 
 
-def class_scores(estimator, features: np.ndarray, n_classes: int) -> tuple[np.ndarray, bool]:
-    """Per-class scores with one column per class of the dataset, and whether they are
-    probabilities. A model fit on a subset of the classes (a fold without some class) gets zero
-    probability for the classes it never saw."""
-    seen = np.asarray(estimator.classes_)
+def class_scores(estimator, features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Per-class scores with one column per class label of the dataset (``labels``, sorted as
+    ``np.unique`` sorts them), and whether they are probabilities. A model fit on a subset of the
+    classes (a fold without some class) gets zero probability for the classes it never saw."""
+    n_classes = len(labels)
+    seen = np.searchsorted(labels, estimator.classes_)
     if hasattr(estimator, "predict_proba"):
         raw, is_probability = estimator.predict_proba(features), True
     else:
@@ -64,9 +66,9 @@ def cross_validate(
     """Per-fold scores of cross-validation over ``rows`` of the data, and the log notes."""
     records, notes = [], []
     part_groups = None if groups is None else groups[rows]
-    for fold, (train_part, test_part) in enumerate(
-        splitter.split(features[rows], target[rows], part_groups)
-    ):
+    with splitter_errors("cross_validation", repr(splitter)):
+        splits = list(splitter.split(features[rows], target[rows], part_groups))
+    for fold, (train_part, test_part) in enumerate(splits):
         values, fold_notes = fit_and_score(
             estimator, features, target, rows[train_part], rows[test_part], names
         )

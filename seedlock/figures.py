@@ -66,10 +66,13 @@ def _stat(stats: pd.DataFrame, model: str, metric: str, statistic: str) -> float
     return float(stats[statistic].get((model, metric), np.nan))
 
 
-def confusion_counts(predictions: pd.DataFrame, n_classes: int) -> np.ndarray:
-    """Counts of (true, predicted) class pairs."""
-    counts = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(counts, (predictions.y_true.to_numpy(), predictions.y_pred.to_numpy()), 1)
+def confusion_counts(predictions: pd.DataFrame, labels: Sequence) -> np.ndarray:
+    """Counts of (true, predicted) class pairs, in the order of ``labels``."""
+    position = {label: index for index, label in enumerate(labels)}
+    true = [position[label] for label in predictions.y_true]
+    predicted = [position[label] for label in predictions.y_pred]
+    counts = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    np.add.at(counts, (true, predicted), 1)
     return counts
 
 

@@ -9,10 +9,12 @@ the fit of estimators that draw samples (bootstraps, stochastic solvers): a publ
 
 import inspect
 from collections.abc import Mapping
+from contextlib import contextmanager
 
 import numpy as np
 
 from seedlock.datasets import CLASSIFICATION
+from seedlock.errors import DataError
 from seedlock.estimators import import_class
 
 
@@ -66,6 +68,17 @@ def needs_groups(splitter) -> bool:
     return bool(getattr(routing(), "split", None) and routing().split.requests.get("groups"))
 
 
+@contextmanager
+def splitter_errors(key: str, name: str):
+    """A splitter that cannot split this data (too few samples per class or for its test size)
+    is the config's mistake: one line naming the key, not a traceback."""
+    try:
+        yield
+    except ValueError as error:
+        problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise DataError(f"{key}: {name} cannot split this data: {problem[:300]}") from None
+
+
 def holdout_split(
     target: np.ndarray, groups: np.ndarray | None, split: Mapping, task: str, seed: int
 ) -> dict:
@@ -74,7 +87,8 @@ def holdout_split(
     rows = np.arange(len(target))
     if split.get("splitter"):
         splitter = build_splitter(splitter_spec(split["splitter"]), seed)
-        train, test = next(iter(splitter.split(rows.reshape(-1, 1), target, groups)))
+        with splitter_errors("split.splitter", repr(splitter)):
+            train, test = next(iter(splitter.split(rows.reshape(-1, 1), target, groups)))
         train, test = rows[train], rows[test]
     else:
         from sklearn.model_selection import train_test_split
@@ -83,11 +97,12 @@ def holdout_split(
         # auto does not stratify an unshuffled split: train_test_split cannot (and the config
         # check refuses an explicit stratify: true without shuffle).
         stratify = stratified(split["stratify"], task) and (shuffle or split["stratify"] is True)
-        train, test = train_test_split(
-            rows,
-            test_size=split["test_size"],
-            shuffle=shuffle,
-            random_state=seed if shuffle else None,
-            stratify=target if stratify else None,
-        )
+        with splitter_errors("split", "train_test_split"):
+            train, test = train_test_split(
+                rows,
+                test_size=split["test_size"],
+                shuffle=shuffle,
+                random_state=seed if shuffle else None,
+                stratify=target if stratify else None,
+            )
     return {"train": train.tolist(), "test": test.tolist()}

@@ -13,7 +13,10 @@ def seedlock(*arguments, cwd=REPO):
 def test_check_config_accepts_the_shipped_config():
     completed = seedlock("check-config")
     assert completed.returncode == 0, completed.stderr
-    assert completed.stdout == "config.yaml: valid: classification, 4 datasets, 5 models, 3 replicates\n"
+    assert (
+        completed.stdout
+        == "config.yaml: valid: classification, 4 datasets, 5 models, 3 replicates\n"
+    )
 
 
 def test_check_config_reports_one_line_and_exits_2(tmp_path):

@@ -96,7 +96,7 @@ def test_every_key_of_config_yaml_is_in_the_schema_and_commented():
 
 
 def test_csv_dataset_checks_columns(tmp_path):
-    (tmp_path / "d.csv").write_text("x1,x2,label\n1,2,a\n")
+    (tmp_path / "d.csv").write_text("x1,x2,label\n" + "1,2,a\n3,4,b\n" * 10)
     good = {
         "datasets": {
             "mine": {"source": "csv", "path": "d.csv", "target": "label", "features": ["x1"]}
@@ -168,7 +168,8 @@ def test_csv_dataset_checks_columns(tmp_path):
                     }
                 }
             },
-            r"cross_validation.splitter.params: sklearn.model_selection.ShuffleSplit: ",
+            "cross_validation.splitter.params.n_split: not a parameter of "
+            "sklearn.model_selection.ShuffleSplit; valid: n_splits, test_size, train_size",
         ),
         (
             {
@@ -192,6 +193,32 @@ def test_csv_dataset_checks_columns(tmp_path):
         ),
         ({"split": {"shuffle": False, "stratify": True}}, "split.stratify: train_test_split"),
         ({"split": {"test_size": 150}}, "split.test_size: 150 test samples leave none"),
+        ({"split": {"test_size": 20.0}}, "split.test_size: 20.0 is neither a fraction"),
+        (
+            {"datasets": {"iris": {"source": "sklearn", "rows": {"stop": 6}}}},
+            "cross_validation.folds: 5 folds need at least 5 samples; dataset iris "
+            "cross-validates 4",
+        ),
+        (
+            {"datasets": {"iris": {"source": "sklearn", "features": ["petal width"]}}},
+            r"datasets.iris.features: iris has no feature petal width; did you mean "
+            r"petal width \(cm\)",
+        ),
+        (
+            {"cross_validation": {"splitter": "sklearn.model_selection.StratifiedKFolds"}},
+            "cross_validation.splitter: cannot import .*did you mean "
+            "sklearn.model_selection.StratifiedKFold",
+        ),
+        (
+            {
+                "models": {"m": {"estimator": "sklearn.linear_model.Ridge"}},
+                "datasets": {"d": {"source": "sklearn", "name": "diabetes"}},
+                "metrics": ["r2"],
+                "cross_validation": {"splitter": "sklearn.model_selection.StratifiedKFold"},
+            },
+            "cross_validation.splitter: sklearn.model_selection.StratifiedKFold stratifies by "
+            "class, and a regression target has none",
+        ),
         (
             {"datasets": {"iris": {"source": "sklearn", "rows": {"stop": 200}}}},
             "datasets.iris.rows.stop: 200 is outside the data's 150 rows",

@@ -22,7 +22,7 @@ def test_model_fit_on_some_classes_scores_all_classes():
     features, labels = load_iris(return_X_y=True)
     subset = labels < 2
     model = LogisticRegression().fit(features[subset], labels[subset])
-    scores, is_probability = class_scores(model, features[:5], n_classes=3)
+    scores, is_probability = class_scores(model, features[:5], np.arange(3))
     assert is_probability and scores.shape == (5, 3)
     assert (scores[:, 2] == 0).all()
     np.testing.assert_allclose(scores.sum(axis=1), 1.0)
@@ -31,7 +31,7 @@ def test_model_fit_on_some_classes_scores_all_classes():
 def test_decision_function_models_get_roc_auc_but_no_log_loss():
     features, labels = load_iris(return_X_y=True)
     model = LinearSVC(random_state=0).fit(features, labels)
-    _, is_probability = class_scores(model, features, n_classes=3)
+    _, is_probability = class_scores(model, features, np.arange(3))
     assert not is_probability
     values, notes = score(model, features, labels, ALL_METRICS)
     assert values["neg_log_loss"] is None and values["roc_auc_ovr"] is None

@@ -88,3 +88,14 @@ def test_short_keys_make_stratified_kfold_for_classifiers_and_kfold_for_regresso
 
 def test_group_splitters_ask_for_groups():
     assert needs_groups(GroupKFold(3)) and not needs_groups(KFold(3))
+
+
+def test_a_splitter_that_cannot_split_the_data_is_one_line_naming_the_key():
+    from seedlock.errors import DataError
+
+    config = {
+        "splitter": {"class": "sklearn.model_selection.ShuffleSplit", "params": {"test_size": 2.0}}
+    }
+    with pytest.raises(DataError, match=r"^split\.splitter: ShuffleSplit\(.*cannot split") as e:
+        holdout_split(LABELS, None, config, "classification", seed=1)
+    assert "\n" not in str(e.value)
