@@ -97,7 +97,7 @@ def test_groups_column_reaches_group_splitters(tmp_path):
     run_snakemake(workdir, "aggregate", "--cores", "2", "--configfile", "mine.yaml")
 
     meta = json.loads((workdir / "results/prepare_data/mine.json").read_text())
-    assert meta["rows"] == {"start": 10, "stop": 70} and meta["groups"] == 6
+    assert meta["rows"] == {"start": 10, "stop": 70} and meta["n_groups"] == 6
     assert meta["features"] == ["weight", "height"] and meta["n_samples"] == 60
     prepared = pd.read_csv(workdir / "results/prepare_data/mine.csv")
     assert list(prepared.columns) == ["weight", "height", "groups", "target"]
