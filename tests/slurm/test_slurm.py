@@ -95,7 +95,7 @@ def test_cluster_outputs_equal_local_ones_and_verify_passes(local_and_cluster):
     assert step_outputs(cluster) == step_outputs(local)
     verdict = (cluster / "results" / "verify" / "verdict.txt").read_text()
     assert verdict.startswith("seedlock verify: PASS")
-    assert "47 MATCH" in verdict
+    assert "48 MATCH" in verdict
 
 
 def test_every_non_local_job_went_through_sbatch(local_and_cluster):
