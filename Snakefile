@@ -27,6 +27,8 @@ compute_pins = pinned_compute_baseline()
 include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"
+include: "rules/permutation_test.smk"
+include: "rules/learning_curve.smk"
 include: "rules/report.smk"
 include: "rules/verify.smk"
 

@@ -2,9 +2,7 @@
 # No rules here.
 import os
 import sys
-from itertools import product
 from pathlib import Path
-from string import Formatter
 
 # The workflow's own seedlock package, not an installed copy.
 sys.path.insert(0, workflow.basedir)
@@ -12,12 +10,18 @@ sys.path.insert(0, workflow.basedir)
 from seedlock import compute
 from seedlock.checksums import file_sha256
 from seedlock.code_digest import code_digests
-from seedlock.config import experiment_task, validate_config
+from seedlock.config import (
+    ANALYSES,
+    analysis_scoring,
+    experiment_task,
+    selected_models,
+    validate_config,
+)
 from seedlock.errors import SeedlockError
 from seedlock.profiles import HOST_LOCK, REFERENCES, canonical_digest
+from seedlock.rule_graph import expand_pattern
 from seedlock.runtime import fixed_environment
 from seedlock.seeds import job_seed, replicate_ids
-from seedlock.steps import STEPS
 
 # Inherited by every job this Snakemake process starts, locally or through a cluster executor.
 try:
@@ -126,6 +130,13 @@ def code_of(script):
     """A params value: the digest of the seedlock modules scripts/<script>.py imports. Snakemake
     watches a rule's script but not what it imports; as a param, a change to one of those
     modules reruns the rule (the params rerun trigger), and leaves other rules alone."""
+    if script not in SCRIPT_CODE:
+        print(
+            f"seedlock: error: code_of({script!r}): no scripts/{script}.py; name the rule's "
+            "script without folder and .py",
+            file=sys.stderr,
+        )
+        sys.exit(2)
     return SCRIPT_CODE[script]
 
 
@@ -145,9 +156,11 @@ DETAIL_FIGURE = {
 }
 
 
-def threads_for(step):
-    """Threads the config declares for a rule: they, not --cores, set the job's thread pools."""
-    return experiment["threads"][step]
+def threads_for(rule):
+    """Threads the config declares for a rule (or its default): they, not --cores, set the
+    job's thread pools."""
+    threads = experiment["threads"]
+    return threads.get(rule, threads["default"])
 
 
 def datasets():
@@ -162,48 +175,27 @@ def replicates():
     return replicate_ids(experiment["seeds"])
 
 
-def expand_over(patterns, **values):
-    """Each pattern filled with every combination of the values of the wildcards it names, in
-    the order Snakemake's expand() gives. expand() itself took 3 s of a 15 s dry run with 100
-    replicates (6,400 jobs); plain str.format is enough for these wildcard-only patterns.
+def wildcard_values(step):
+    """Every value of each wildcard ``step``'s outputs name: its outputs for this config are
+    its output patterns filled with every combination (see seedlock/rule_graph.py). The
+    analyses the config limits to some models (permutation_test, learning_curve) have those.
     """
-    patterns = [patterns] if isinstance(patterns, str) else list(patterns)
-    paths = []
-    for pattern in patterns:
-        fields = {name for _, name, _, _ in Formatter().parse(pattern) if name}
-        names = [name for name in values if name in fields]  # expand()'s order
-        for combination in product(*(values[name] for name in names)):
-            paths.append(pattern.format(**dict(zip(names, combination))))
-    return paths
+    values = {"dataset": datasets(), "model": models(), "replicate": replicates()}
+    if step in ANALYSES:
+        values["model"] = selected_models(experiment, step)
+    return values
 
 
-def per_replicate(pattern, **fixed):
-    """``pattern`` expanded over every dataset, model and replicate (unless fixed)."""
-    values = {
-        "dataset": datasets(),
-        "model": models(),
-        "replicate": replicates(),
-    }
-    values.update({key: [value] for key, value in fixed.items()})
-    return expand_over(pattern, **values)
+def outputs_of(step, pattern):
+    """Every file ``pattern`` (an output of ``step``) names for this config."""
+    patterns = [pattern] if isinstance(pattern, str) else list(pattern)
+    values = wildcard_values(step)
+    return [path for each in patterns for path in expand_pattern(each, values)]
 
 
-def step_outputs(step):
-    """Every output of one step for this config: what its checksum rule hashes."""
-    by_step = {
-        "prepare_data": lambda: expand_over(
-            rules.prepare_data.output, dataset=datasets()
-        ),
-        "split": lambda: expand_over(
-            rules.split.output, dataset=datasets(), replicate=replicates()
-        ),
-        "train": lambda: per_replicate(rules.train.output),
-        "evaluate": lambda: per_replicate(rules.evaluate.output),
-        "cross_validate": lambda: per_replicate(rules.cross_validate.output),
-        "aggregate": lambda: list(rules.aggregate.output),
-        "figures": lambda: list(rules.figures.output),
-    }
-    return by_step[step]()
+def per_replicate(pattern):
+    """``pattern`` expanded over every dataset, model and replicate."""
+    return outputs_of("train", pattern)
 
 
 def environments():
@@ -258,4 +250,6 @@ def run_record():
         "seeds": experiment["seeds"],
         "threads": experiment["threads"],
         "job_environment": fixed_environment(),
+        # The verified steps and their upstream steps, read from the rules (rules/verify.smk).
+        "steps": STEP_GRAPH.as_dict(),
     }

@@ -2,6 +2,7 @@ rule aggregate:
     input:
         metrics=per_replicate(rules.evaluate.output.metrics),
         folds=per_replicate(rules.cross_validate.output.folds),
+        tests=outputs_of("permutation_test", rules.permutation_test.output.test),
     output:
         long="results/aggregate/metrics.csv",
         table=report(

@@ -1,14 +1,35 @@
 # Checksums of every step's outputs, fingerprints of every env, and the comparison with the
 # reference profile. See seedlock/verify.py for the classes and the exit status.
+# Included after every step rule: a rule whose outputs live under results/<rule>/ is a verified
+# step, with its upstream steps read from the rules' inputs (seedlock/rule_graph.py).
 
 
-for step in STEPS:
+def read_step_graph():
+    from seedlock.rule_graph import step_graph, step_outputs
+
+    try:
+        graph = step_graph(workflow.rules, wildcard_values)
+        rules_by_name = {rule.name: rule for rule in workflow.rules}
+        outputs = {
+            step: step_outputs(rules_by_name[step], wildcard_values)
+            for step in graph.steps
+        }
+    except SeedlockError as error:
+        print(f"seedlock: error: {error}", file=sys.stderr)
+        sys.exit(2)
+    return graph, outputs
+
+
+STEP_GRAPH, STEP_OUTPUTS = read_step_graph()
+
+
+for step in STEP_GRAPH.steps:
 
     rule:
         name:
             f"checksum_{step}"
         input:
-            step_outputs(step),
+            STEP_OUTPUTS[step],
         output:
             manifest=f"results/checksums/{step}.sha256",
         log:
@@ -75,7 +96,7 @@ rule run_record:
 rule verify_report:
     input:
         record=rules.run_record.output.record,
-        manifests=expand("results/checksums/{step}.sha256", step=STEPS),
+        manifests=expand("results/checksums/{step}.sha256", step=STEP_GRAPH.steps),
         fingerprints=expand(rules.environment.output.fingerprint, env=environments()),
         references=reference_files(),
         locks=lock_files(),
@@ -124,3 +145,29 @@ rule verify:
         threads=threads_for("verify"),
     script:
         "../scripts/verify.py"
+
+
+# Every manifest: what seedlock probe builds in each of its runs.
+rule checksums:
+    input:
+        manifests=expand("results/checksums/{step}.sha256", step=STEP_GRAPH.steps),
+        record=rules.run_record.output.record,
+
+
+def audit_every_rule():
+    """Every rule that runs code, the ones above included, declares its seed, threads, env, log
+    and benchmark; one line naming the first rule that does not, before any job starts.
+    """
+    from seedlock.rule_audit import audit_rules, thread_key_problems
+
+    problems = audit_rules(workflow.rules)
+    problems += thread_key_problems(
+        experiment["threads"], [rule.name for rule in workflow.rules], config_source()
+    )
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        print(f"seedlock: error: {problems[0]}{more}", file=sys.stderr)
+        sys.exit(2)
+
+
+audit_every_rule()

@@ -13,16 +13,28 @@ from seedlock.runtime import start_job
 
 def main(snakemake):
     with start_job(snakemake) as job:
-        from seedlock.tables import fold_summary, long_metrics, table_one, table_one_markdown
+        import json
+
+        from seedlock.tables import (
+            fold_summary,
+            long_metrics,
+            table_one,
+            table_one_markdown,
+            with_permutation_tests,
+        )
         from seedlock.writers import write_csv, write_text
 
         long = long_metrics(job.input.metrics, job.input.folds)
-        table = table_one(long, job.params.metrics)
+        tests = []
+        for path in job.input.tests:
+            with open(path, encoding="utf-8") as handle:
+                tests.append(json.load(handle))
+        table = with_permutation_tests(table_one(long, job.params.metrics), tests)
         folds = fold_summary(job.input.folds, job.params.metrics)
         write_csv(job.output.long, long)
         write_csv(job.output.table, table)
         write_csv(job.output.cv_folds, folds)
-        write_text(job.output.markdown, table_one_markdown(table, folds, job.params.metrics))
+        write_text(job.output.markdown, table_one_markdown(table, folds, job.params.metrics, tests))
         job.log.info("%d scores, %d table rows", len(long), len(table))
 
 

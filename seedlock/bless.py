@@ -30,7 +30,7 @@ from seedlock.profiles import (
     read_reference,
     validate_provenance,
 )
-from seedlock.steps import RESULTS, STEPS, step_of
+from seedlock.steps import RESULTS, StepGraph
 from seedlock.writers import json_text
 
 RUN_RECORD = Path(RESULTS) / "run_record" / "run.json"
@@ -122,11 +122,13 @@ def tool_versions(fingerprints: dict[str, dict]) -> dict[str, str]:
     return dict(sorted(versions.items()))
 
 
-def summarise_changes(old: dict[str, Entry], new: dict[str, Entry], steps) -> list[str]:
+def summarise_changes(
+    old: dict[str, Entry], new: dict[str, Entry], steps, graph: StepGraph
+) -> list[str]:
     lines = []
     for step in steps:
-        before = {p: e for p, e in old.items() if step_of(p) == step}
-        after = {p: e for p, e in new.items() if step_of(p) == step}
+        before = {p: e for p, e in old.items() if graph.step_of(p) == step}
+        after = {p: e for p, e in new.items() if graph.step_of(p) == step}
         added = sorted(set(after) - set(before))
         removed = sorted(set(before) - set(after))
         changed = sorted(p for p in set(after) & set(before) if after[p].sha256 != before[p].sha256)
@@ -197,14 +199,21 @@ def bless(
     say: Callable[[str], None] = print,
 ) -> Path:
     """Write ``references/<profile>/`` from the current run; return its folder."""
-    steps = list(steps or STEPS)
-    unknown = [step for step in steps if step not in STEPS]
-    if unknown:
-        raise ReferenceProfileError(
-            f"--step {unknown[0]}: not a step; choose from {', '.join(STEPS)}"
-        )
     run = read_json(root / RUN_RECORD, "run the workflow first (make run)")
     check_config_unchanged(root, run)
+    recorded = run.get("steps")
+    if not isinstance(recorded, dict) or not recorded:
+        raise ReferenceProfileError(
+            f"{RUN_RECORD}: records no steps (written by an older seedlock); rerun the workflow"
+        )
+    graph = StepGraph.from_dict(recorded)
+    partial = bool(steps)
+    steps = list(steps or graph.steps)
+    unknown = [step for step in steps if step not in graph.upstream]
+    if unknown:
+        raise ReferenceProfileError(
+            f"--step {unknown[0]}: not a step; choose from {', '.join(graph.steps)}"
+        )
     fingerprints = load_fingerprints(root)
     key = profile_of(root, fingerprints)
     profile_id = profile or key.id
@@ -214,13 +223,14 @@ def bless(
         try:
             existing = read_reference(target)
         except ManifestError as error:
-            if len(steps) < len(STEPS):
+            if partial:
                 raise  # a partial bless keeps the other steps' entries, so it needs them
             say(f"replacing unreadable references: {error}")
     old_entries = existing.entries if existing else {}
     blessed = run_entries(root, steps)
     probe = probe_findings(root, run, set(blessed), force, say)
-    kept = {p: e for p, e in old_entries.items() if step_of(p) not in steps}
+    # A partial bless keeps the other steps' references; a whole one replaces them all.
+    kept = {p: e for p, e in old_entries.items() if partial and graph.step_of(p) not in steps}
     entries = dict(sorted({**kept, **blessed}.items()))
 
     provenance = validate_provenance(
@@ -246,7 +256,8 @@ def bless(
             "config_sha256": run.get("config_sha256", "0" * 64),
             "tools": tool_versions(fingerprints),
             "blessed_at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
-            "steps": sorted({step_of(p) for p in entries if step_of(p)}, key=STEPS.index),
+            "steps": [step for step in graph.steps if step in {graph.step_of(p) for p in entries}],
+            "step_graph": graph.as_dict(),
             "values_max_bytes": values_max_bytes,
             "probe": probe,
         },
@@ -278,6 +289,6 @@ def bless(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     say(f"blessed {len(blessed)} outputs of {len(steps)} steps into {target.relative_to(root)}")
-    for line in summarise_changes(old_entries, entries, steps):
+    for line in summarise_changes(old_entries, entries, steps, graph):
         say(line)
     return target

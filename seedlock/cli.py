@@ -41,7 +41,7 @@ def verify(arguments) -> int:
     from seedlock.bless import load_fingerprints
     from seedlock.config import load_config
     from seedlock.profiles import profile_of, select_reference
-    from seedlock.trees import current_entries
+    from seedlock.trees import current_entries, recorded_run
     from seedlock.verify import Settings, build_report, report_text
     from seedlock.writers import write_json
 
@@ -53,6 +53,7 @@ def verify(arguments) -> int:
     fingerprints = load_fingerprints(root)
     key = profile_of(root, fingerprints)
     reference, exact = select_reference(root, key)
+    run = recorded_run(root)  # the steps the run read from its rules, the config it ran with
     report = build_report(
         root,
         current_entries(root),
@@ -60,6 +61,7 @@ def verify(arguments) -> int:
         reference,
         exact,
         settings,
+        run,
         environment=audit(root, fingerprints),
         fingerprints=fingerprints,
     )

@@ -30,6 +30,8 @@ from seedlock.splitters import needs_groups, splitter_spec
 from seedlock.writers import write_text
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+# Analyses of (dataset, model) pairs that each cover all models or a list of them.
+ANALYSES = ("permutation_test", "learning_curve")
 
 
 def _fill_defaults(validator_class):
@@ -77,6 +79,7 @@ def _imported_parts(config: Mapping) -> dict:
     return {
         "models": config["models"],
         "metrics": config["metrics"],
+        "scoring": [config[section]["scoring"] for section in ANALYSES],
         "splitters": {
             section: config[section].get("splitter") for section in ("split", "cross_validation")
         },
@@ -127,7 +130,10 @@ def _check_with_imports(config: Mapping, source: str) -> str:
                 f"is a {_estimator_kind(other)} but models.{first} is a "
                 f"{_estimator_kind(task)}; one config runs one task (split it into two configs)",
             )
-    _check_metrics(source, config["metrics"], task)
+    _check_scorers(source, "metrics", config["metrics"], task)
+    for section in ANALYSES:
+        if config[section]["scoring"] is not None:
+            _check_scorers(source, f"{section}.scoring", [config[section]["scoring"]], task)
     for section in ("split", "cross_validation"):
         if config[section].get("splitter"):
             _check_splitter(
@@ -140,24 +146,26 @@ def _estimator_kind(task: str) -> str:
     return "regressor" if task == REGRESSION else "classifier"
 
 
-def _check_metrics(source: str, names: list[str], task: str) -> None:
+def _check_scorers(source: str, key: str, names: list[str], task: str) -> None:
+    """Every name is a scorer in scikit-learn's registry, for the models' task."""
     from sklearn.metrics import get_scorer_names
 
     known = get_scorer_names()
     for index, name in enumerate(names):
+        where = f"{key}[{index}]" if key == "metrics" else key
         if name not in known:
             close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
             hint = f"did you mean {', '.join(close)}? " if close else ""
             raise ConfigError(
                 source,
-                f"metrics[{index}]",
+                where,
                 f"{name!r} is not a scikit-learn scorer; {hint}"
                 "every name sklearn.metrics.get_scorer_names() lists is accepted",
             )
         if scorer_task(name) != task:
             raise ConfigError(
                 source,
-                f"metrics[{index}]",
+                where,
                 f"{name} is a {scorer_task(name)} scorer but the models are "
                 f"{_estimator_kind(task)}s; choose {task} scorers (e.g. "
                 + ("r2, neg_mean_squared_error" if task == REGRESSION else "accuracy, f1_macro")
@@ -263,6 +271,9 @@ def validate_config(
         for name, dataset in resolved["datasets"].items()
     }
     _check_split(source, resolved["split"], sizes)
+    for section in ANALYSES:
+        _check_model_names(source, f"{section}.models", resolved[section]["models"], resolved)
+    _check_train_sizes(source, resolved["learning_curve"]["train_sizes"])
     _check_folds(source, resolved, sizes)
     task = experiment_task(resolved, source, checked_models) if check_imports else None
     if task is not None:
@@ -271,6 +282,43 @@ def validate_config(
     if len(set(explicit)) != len(explicit):
         raise ConfigError(source, "seeds.explicit", "lists a seed twice; replicates must differ")
     return resolved
+
+
+def _check_model_names(source: str, key: str, names, config: Mapping) -> None:
+    if names == "all":
+        return
+    for index, name in enumerate(names):
+        if name not in config["models"]:
+            close = difflib.get_close_matches(name, list(config["models"]), n=1)
+            hint = f"did you mean {close[0]}?" if close else "name one under models"
+            raise ConfigError(source, f"{key}[{index}]", f"{name!r} is not a model; {hint}")
+
+
+def _check_train_sizes(source: str, sizes: list) -> None:
+    fractions = [size for size in sizes if isinstance(size, float)]
+    if fractions and len(fractions) < len(sizes):
+        raise ConfigError(
+            source,
+            "learning_curve.train_sizes",
+            "mixes fractions and counts; give all as fractions (0.5) or all as counts (50)",
+        )
+    if any(size > 1 for size in fractions):
+        raise ConfigError(
+            source,
+            "learning_curve.train_sizes",
+            "a fraction above 1.0; fractions are of each fold's training rows, at most 1.0",
+        )
+
+
+def selected_models(config: Mapping, section: str) -> list[str]:
+    """The models one analysis (permutation_test, learning_curve) covers, sorted."""
+    names = config[section]["models"]
+    return sorted(config["models"] if names == "all" else names)
+
+
+def analysis_scoring(config: Mapping, section: str) -> str:
+    """The scorer one analysis uses: its own, or the first of metrics."""
+    return config[section]["scoring"] or config["metrics"][0]
 
 
 def _check_short_keys_beside_splitter(source: str, config: Mapping) -> None:

@@ -1,4 +1,4 @@
-"""Predictions and cross-validation of one (dataset, model, replicate)."""
+"""Predictions, cross-validation, permutation tests and learning curves of one (dataset, model)."""
 
 from collections.abc import Sequence
 
@@ -7,7 +7,7 @@ import pandas as pd
 
 from seedlock.estimators import single_threaded_for_prediction
 from seedlock.scoring import score
-from seedlock.splitters import splitter_errors
+from seedlock.splitters import needs_groups, splitter_errors
 
 
 def class_scores(estimator, features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -77,3 +77,81 @@ def cross_validate(
             {"fold": fold, "n_train": len(train_part), "n_test": len(test_part), **values}
         )
     return pd.DataFrame.from_records(records), notes
+
+
+def _groups_for(splitter, groups: np.ndarray | None) -> dict:
+    """``groups=`` for a splitter that takes them: given to any other, permutation_test_score
+    would shuffle the target only within groups."""
+    return {"groups": groups} if groups is not None and needs_groups(splitter) else {}
+
+
+def permutation_test(
+    estimator,
+    features: np.ndarray,
+    target: np.ndarray,
+    groups: np.ndarray | None,
+    splitter,
+    scoring: str,
+    n_permutations: int,
+    seed: int,
+) -> dict:
+    """sklearn's permutation_test_score: the cross-validated score, the scores of the same
+    cross-validation with the target shuffled (within groups, if the splitter has them), and
+    the p-value (1 + permuted scores >= score) / (1 + n_permutations)."""
+    from sklearn.model_selection import permutation_test_score
+
+    with splitter_errors("cross_validation", repr(splitter)):
+        true_score, permuted, p_value = permutation_test_score(
+            estimator,
+            features,
+            target,
+            cv=splitter,
+            scoring=scoring,
+            n_permutations=n_permutations,
+            random_state=seed,
+            **_groups_for(splitter, groups),
+        )
+    return {
+        "scoring": scoring,
+        "score": float(true_score),
+        "p_value": float(p_value),
+        "n_permutations": n_permutations,
+        "permutation_scores": [float(value) for value in permuted],
+        "n_samples": len(target),
+    }
+
+
+def learning_curve_table(
+    estimator,
+    features: np.ndarray,
+    target: np.ndarray,
+    groups: np.ndarray | None,
+    splitter,
+    scoring: str,
+    train_sizes: Sequence[float | int],
+) -> pd.DataFrame:
+    """sklearn's learning_curve in long form: one row per training size and fold, with the
+    score on the rows trained on and on the fold's test rows."""
+    from sklearn.model_selection import learning_curve
+
+    with splitter_errors("cross_validation", repr(splitter)):
+        sizes, train_scores, test_scores = learning_curve(
+            estimator,
+            features,
+            target,
+            train_sizes=np.asarray(train_sizes),
+            cv=splitter,
+            scoring=scoring,
+            **_groups_for(splitter, groups),
+        )
+    records = [
+        {
+            "n_train": int(size),
+            "fold": fold,
+            "train_score": float(train_scores[index, fold]),
+            "test_score": float(test_scores[index, fold]),
+        }
+        for index, size in enumerate(sizes)
+        for fold in range(train_scores.shape[1])
+    ]
+    return pd.DataFrame.from_records(records)

@@ -145,3 +145,40 @@ def regression_grid(predictions: Mapping[tuple[str, str], pd.DataFrame]):
             residual.set_title(f"{model}: residuals", fontsize="small")
     figure.tight_layout()
     return figure
+
+
+def learning_curve_grid(curves: Mapping[tuple[str, str], pd.DataFrame], scoring: str):
+    """One panel per dataset: for each model, the mean score across folds on the fold's test
+    rows (solid, ± std shaded) and on the rows trained on (dashed), against training rows."""
+    configure_matplotlib()
+    import matplotlib.pyplot as plt
+
+    datasets = sorted({dataset for dataset, _ in curves})
+    models = sorted({model for _, model in curves})
+    figure, axes = plt.subplots(1, len(datasets), figsize=(4.2 * len(datasets), 3.4), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for axis, dataset in zip(axes[0], datasets, strict=True):
+        for index, model in enumerate(models):
+            if (dataset, model) not in curves:
+                continue
+            scores = curves[(dataset, model)][["n_train", "train_score", "test_score"]]
+            stats = scores.groupby("n_train").agg(["mean", "std"])
+            sizes = stats.index.to_numpy()
+            colour = colours[index % len(colours)]
+            test_mean = stats[("test_score", "mean")].to_numpy()
+            test_std = stats[("test_score", "std")].fillna(0.0).to_numpy()
+            axis.plot(sizes, test_mean, marker="o", color=colour, label=model)
+            axis.fill_between(
+                sizes, test_mean - test_std, test_mean + test_std, color=colour, alpha=0.15
+            )
+            axis.plot(
+                sizes, stats[("train_score", "mean")].to_numpy(), linestyle="--", color=colour
+            )
+        axis.set_title(dataset, fontsize="small")
+        axis.set_xlabel("training rows", fontsize="small")
+        axis.set_ylabel(scoring, fontsize="small")
+    axes[0][-1].legend(
+        fontsize="x-small", title="test (solid), train (dashed)", title_fontsize="x-small"
+    )
+    figure.tight_layout()
+    return figure

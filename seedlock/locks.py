@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from seedlock.errors import LockError
+from seedlock.rule_audit import runs_code
 
 PLATFORMS = ("linux-64", "osx-arm64", "osx-64")
 CHANNEL_URL = "https://conda.anaconda.org"
@@ -270,12 +271,6 @@ def check_locks(
                     f"of {shown}; run: seedlock lock {spec.stem}"
                 )
     return problems
-
-
-def runs_code(rule) -> bool:
-    """Whether a Snakemake rule runs code (and so needs a conda env), rather than only
-    collecting targets like ``all``."""
-    return bool(rule.script or rule.shellcmd or rule.is_run or rule.notebook or rule.wrapper)
 
 
 def rule_env_problems(root: Path, platforms: Sequence[str] = PLATFORMS) -> list[str]:

@@ -26,7 +26,7 @@ from seedlock import compute
 from seedlock.checksums import file_sha256, listing_digest
 from seedlock.errors import SeedlockError
 from seedlock.runtime import FIXED_ENVIRONMENT, PROBE_OVERRIDES
-from seedlock.steps import RESULTS, STEPS
+from seedlock.steps import RESULTS
 from seedlock.trees import ResultTree
 from seedlock.verify import (
     MATCH,
@@ -144,7 +144,8 @@ def thread_settings(config_path: Path, root: Path) -> dict[str, int]:
     from seedlock.config import load_config
 
     config = load_config(config_path, base_dir=root, check_imports=False)
-    return {step: config["threads"][step] for step in STEPS}
+    # Hashing threads change no output.
+    return {rule: count for rule, count in config["threads"].items() if rule != "checksum"}
 
 
 def kernel_variation(config_path: Path, root: Path) -> tuple[dict[str, str | None], Variation]:
@@ -182,8 +183,11 @@ def config_with_threads(config_path: Path, threads: int, destination: Path) -> P
     """A copy of the config in which every step runs with ``threads`` threads."""
     with open(config_path, encoding="utf-8") as handle:
         config = yaml.safe_load(handle) or {}
-    config.setdefault("threads", {})
-    config["threads"].update({step: threads for step in STEPS})
+    named = config.get("threads") or {}
+    config["threads"] = {
+        **{rule: threads for rule in named if rule != "checksum"},
+        "default": threads,
+    }
     destination.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return destination
 
@@ -347,8 +351,9 @@ def compare_runs(plan: Plan) -> dict:
     """The per-output findings: baseline vs varied, then the thread runs on what stayed equal."""
     trees = {run.name: ResultTree(run.folder) for run in plan.runs}
     baseline, varied = trees["baseline"], trees["varied"]
-    determinism = classify(varied, baseline, [])
-    first_nondeterministic = trace_divergence(determinism)
+    graph = baseline.graph.merged(varied.graph)
+    determinism = classify(varied, baseline, [], graph)
+    first_nondeterministic = trace_divergence(determinism, graph)
     files = file_results(determinism, NONDETERMINISTIC, "varied", "baseline")
     unstable = {item["path"] for item in files}
     first_thread_dependent: list[str] = []
@@ -356,10 +361,10 @@ def compare_runs(plan: Plan) -> dict:
         one, two = trees[plan.threads["1"]], trees[plan.threads["2"]]
         threaded = [
             result
-            for result in classify(two, one, [])
+            for result in classify(two, one, [], graph)
             if result.path not in unstable and result.status != MATCH
         ]
-        first_thread_dependent = trace_divergence(threaded)
+        first_thread_dependent = trace_divergence(threaded, graph)
         files += file_results(threaded, THREAD_DEPENDENT, plan.threads["2"], plan.threads["1"])
     paths = set(baseline.entries) | set(varied.entries)
     counts = Counter(item["class"] for item in files)
@@ -370,7 +375,7 @@ def compare_runs(plan: Plan) -> dict:
         "first_nondeterministic_steps": first_nondeterministic,
         "first_thread_dependent_steps": first_thread_dependent,
         # Every output lies under results/<step>/, so every one has a step.
-        "files": sorted(files, key=lambda item: (STEPS.index(item["step"]), item["path"])),
+        "files": sorted(files, key=lambda item: (graph.position(item["step"]), item["path"])),
     }
 
 
@@ -389,7 +394,8 @@ def probe(
     if not config.is_file():
         raise SeedlockError(f"{config}: no such config file; pass --config FILE")
     thread_settings(config, root)  # a bad config fails here, before any run
-    targets = list(targets) or [f"{RESULTS}/checksums/{step}.sha256" for step in STEPS]
+    # The checksums rule: every step's manifest and the run record (which holds the step graph).
+    targets = list(targets) or ["checksums"]
     cores = cores or os.cpu_count() or 1
     started = time.perf_counter()
     workspace = Path(tempfile.mkdtemp(prefix="seedlock-probe-"))

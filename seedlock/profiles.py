@@ -23,6 +23,7 @@ import yaml
 from seedlock.checksums import Entry, read_manifest
 from seedlock.compute import NATIVE, violations
 from seedlock.errors import ManifestError
+from seedlock.steps import StepGraph
 
 REFERENCES = "references"
 CHECKSUMS = "checksums.sha256"
@@ -188,6 +189,15 @@ class Reference:
     def key(self) -> ProfileKey:
         p = self.provenance
         return ProfileKey(p["mode"], p["platform"], p["compute"], p["environment_digest"])
+
+    @property
+    def graph(self) -> StepGraph:
+        """The steps and their upstream steps as the blessed run recorded them; references
+        blessed before the graph was recorded name their steps only."""
+        recorded = self.provenance.get("step_graph")
+        if isinstance(recorded, Mapping):
+            return StepGraph.from_dict(recorded)
+        return StepGraph({step: () for step in self.provenance.get("steps", [])})
 
     def content(self, path: str) -> bytes | None:
         """The kept copy of an output (small ones only), or None."""

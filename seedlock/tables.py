@@ -1,8 +1,8 @@
 """Aggregation: a long table of every score, each replicate's cross-validation as papers print it
-(mean ± std across folds), and "Table 1" (mean ± std across replicates)."""
+(mean ± std across folds), and "Table 1" (mean ± std across replicates, permutation p-values)."""
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -88,8 +88,47 @@ def table_one(long: pd.DataFrame, metric_order: Sequence[str]) -> pd.DataFrame:
     return table
 
 
+def with_permutation_tests(table: pd.DataFrame, tests: Sequence[Mapping]) -> pd.DataFrame:
+    """Table 1 with each tested (dataset, model)'s permutation-test score and p-value; empty
+    (NaN) for the pairs the config does not test."""
+    found = {(test["dataset"], test["model"]): test for test in tests}
+    pairs = list(zip(table["dataset"], table["model"], strict=True))
+    table = table.copy()
+    for column, key in (("permutation_score", "score"), ("permutation_p_value", "p_value")):
+        table[column] = [found[pair][key] if pair in found else np.nan for pair in pairs]
+    return table
+
+
+def permutation_markdown(tests: Sequence[Mapping], digits: int = 3) -> str:
+    lines = [
+        "### Permutation test: cross-validated score against shuffled targets",
+        "",
+        "| dataset | model | scorer | score | permutations | p-value |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for test in sorted(tests, key=lambda item: (item["dataset"], item["model"])):
+        cells = [
+            test["dataset"],
+            test["model"],
+            test["scoring"],
+            f"{test['score']:.{digits}f}",
+            str(test["n_permutations"]),
+            f"{test['p_value']:.{digits}g}",
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "p = (1 + permutations scoring at least as well as the true targets) / (1 + permutations).",
+    ]
+    return "\n".join(lines)
+
+
 def table_one_markdown(
-    table: pd.DataFrame, folds: pd.DataFrame, metric_order: Sequence[str], digits: int = 3
+    table: pd.DataFrame,
+    folds: pd.DataFrame,
+    metric_order: Sequence[str],
+    tests: Sequence[Mapping] = (),
+    digits: int = 3,
 ) -> str:
     """Table 1 as Markdown: held-out scores and cross-validation as "mean ± std" across
     replicates, then each replicate's cross-validation as "mean ± std" across its folds."""
@@ -123,6 +162,8 @@ def table_one_markdown(
             cells.append(_mean_std(row[f"{metric}_mean"], row[f"{metric}_std"], digits))
         lines.append("| " + " | ".join(cells) + " |")
     sections.append("\n".join(lines))
+    if tests:
+        sections.append(permutation_markdown(tests, digits))
     intro = (
         "## Table 1: mean ± standard deviation across replicates\n\n"
         "n is the number of replicates (seeds); — marks an undefined value. The last table gives\n"

@@ -6,6 +6,7 @@ Both kinds answer the same two questions, so that verify, probe and compare trea
 only).
 """
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,32 +15,60 @@ from typing import Protocol
 from seedlock.checksums import Entry, hash_files
 from seedlock.errors import SeedlockError
 from seedlock.profiles import CHECKSUMS, PROVENANCE, read_reference
-from seedlock.steps import RESULTS, STEPS
+from seedlock.steps import RESULTS, StepGraph
+
+# Where a run records what it was made from, its steps included (the workflow's run_record rule).
+RUN_RECORD = f"{RESULTS}/run_record/run.json"
 
 
 class Tree(Protocol):
     entries: dict[str, Entry]
+    graph: StepGraph
 
     def content(self, path: str) -> bytes | None: ...
 
 
-def output_files(root: Path) -> list[str]:
+def recorded_run(root: Path) -> dict | None:
+    """The run record of the result tree in ``root``, or None if there is none to read."""
+    path = root / RUN_RECORD
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def tree_graph(root: Path, run: Mapping | None = None) -> StepGraph:
+    """The steps of the result tree in ``root``: as its run recorded them from the workflow's
+    rules, or, without a record, the folders under results/ (with no upstream relations)."""
+    run = run if run is not None else recorded_run(root)
+    recorded = run.get("steps") if run else None
+    if isinstance(recorded, Mapping):
+        return StepGraph.from_dict(recorded)
+    folder = root / RESULTS
+    names = [p.name for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+    return StepGraph.of_folders(names)
+
+
+def output_files(root: Path, graph: StepGraph) -> list[str]:
     """Every file under the verified steps' folders, relative to ``root``, with '/' separators.
     Plain string joins: a run may hold tens of thousands of outputs."""
     paths = []
-    for step in STEPS:
+    for step in graph.steps:
         for directory, _, names in os.walk(root / RESULTS / step):
             folder = os.path.relpath(directory, root).replace(os.sep, "/")
             paths.extend(f"{folder}/{name}" for name in names)
     return sorted(paths)
 
 
-def current_entries(root: Path, manifests: Mapping[str, Entry] | None = None) -> dict[str, Entry]:
+def current_entries(
+    root: Path, manifests: Mapping[str, Entry] | None = None, graph: StepGraph | None = None
+) -> dict[str, Entry]:
     """Hash and size of every output now on disk. Digests the checksum rules just wrote are reused
     when the size still agrees; any other file (an output no rule declares) is hashed here."""
     manifests = manifests or {}
     entries, to_hash = {}, []
-    for path in output_files(root):
+    for path in output_files(root, graph or tree_graph(root)):
         known = manifests.get(path)
         if known is not None and known.size == (root / path).stat().st_size:
             entries[path] = known
@@ -52,9 +81,14 @@ def current_entries(root: Path, manifests: Mapping[str, Entry] | None = None) ->
 class ResultTree:
     """The outputs under ``root/results/<step>/``."""
 
-    def __init__(self, root: Path, entries: Mapping[str, Entry] | None = None):
+    def __init__(
+        self, root: Path, entries: Mapping[str, Entry] | None = None, run: Mapping | None = None
+    ):
         self.root = root
-        self.entries = dict(entries) if entries is not None else current_entries(root)
+        self.graph = tree_graph(root, run)
+        self.entries = (
+            dict(entries) if entries is not None else current_entries(root, graph=self.graph)
+        )
 
     @property
     def id(self) -> str:
@@ -69,9 +103,7 @@ def open_tree(path: Path) -> Tree:
     if (path / CHECKSUMS).is_file() and (path / PROVENANCE).is_file():
         return read_reference(path)
     for root in (path, path.parent):
-        if any((root / RESULTS / step).is_dir() for step in STEPS) and (
-            root == path or path.name == RESULTS
-        ):
+        if tree_graph(root).steps and (root == path or path.name == RESULTS):
             return ResultTree(root)
     raise SeedlockError(
         f"{path}: neither a result tree (a folder with {RESULTS}/<step>/ in it) nor a reference "

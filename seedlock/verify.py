@@ -27,7 +27,7 @@ from seedlock.compare import (
 )
 from seedlock.environment_diff import differences
 from seedlock.profiles import PROVENANCE, REFERENCES, ProfileKey, Reference, differing_fields
-from seedlock.steps import RESULTS, STEPS, UPSTREAM, step_of
+from seedlock.steps import RESULTS, StepGraph
 from seedlock.trees import ResultTree, Tree
 
 CLASSES = (MATCH, EQUIVALENT, DIFFERENT, MISSING, UNEXPECTED)
@@ -92,7 +92,10 @@ def tolerance_for(path: str, rules: Sequence[Tolerance]) -> Tolerance:
     return EXACT
 
 
-def classify(current: Tree, reference: Tree, rules: Sequence[Tolerance]) -> list[FileResult]:
+def classify(
+    current: Tree, reference: Tree, rules: Sequence[Tolerance], graph: StepGraph
+) -> list[FileResult]:
+    step_of = graph.step_of
     results = []
     for path in sorted(set(current.entries) | set(reference.entries)):
         now, then = current.entries.get(path), reference.entries.get(path)
@@ -124,21 +127,21 @@ def classify(current: Tree, reference: Tree, rules: Sequence[Tolerance]) -> list
     return results
 
 
-def trace_divergence(results: Sequence[FileResult]) -> list[str]:
+def trace_divergence(results: Sequence[FileResult], graph: StepGraph) -> list[str]:
     """Mark differences downstream of a diverged step as its consequences; return the diverged
     steps that have no diverged step upstream of them (the root causes), in DAG order."""
     # An unexpected extra file changes nothing a later step reads, so it causes nothing.
     diverged = {r.step for r in results if r.status not in (MATCH, UNEXPECTED) and r.step}
     for result in results:
         if result.status != MATCH and result.step is not None:
-            upstream = [step for step in UPSTREAM[result.step] if step in diverged]
+            upstream = [step for step in graph.upstream[result.step] if step in diverged]
             result.consequence_of = upstream[0] if upstream else None
     roots = {r.step for r in results if r.status != MATCH and r.step and not r.consequence_of}
-    return [step for step in STEPS if step in roots]
+    return [step for step in graph.steps if step in roots]
 
 
-def _dag_order(result: FileResult) -> tuple:
-    return (STEPS.index(result.step) if result.step else len(STEPS), result.path)
+def in_dag_order(results: Sequence[FileResult], graph: StepGraph) -> list[FileResult]:
+    return sorted(results, key=lambda result: (graph.position(result.step), result.path))
 
 
 def failing(result: FileResult, strict: bool) -> bool:
@@ -196,8 +199,11 @@ def build_report(
         )
         return report
     rules = settings.tolerances if exact else settings.cross_env_tolerances + settings.tolerances
-    results = classify(ResultTree(root, current), reference, rules)
-    roots = trace_divergence(results)
+    tree = ResultTree(root, current, run)
+    graph = tree.graph.merged(reference.graph)
+    report["steps"] = list(graph.steps)
+    results = classify(tree, reference, rules, graph)
+    roots = trace_divergence(results, graph)
     counts = Counter(result.status for result in results)
     problems = []
     if not exact:
@@ -243,7 +249,7 @@ def build_report(
         problems=problems,
         files=[
             result.as_dict()
-            for result in sorted((r for r in results if r.status != MATCH), key=_dag_order)
+            for result in in_dag_order([r for r in results if r.status != MATCH], graph)
         ],
     )
     return report
@@ -307,14 +313,18 @@ def report_text(report: Mapping) -> str:
     lines.extend(f"environment: {problem}" for problem in report["environment"])
     lines.extend(f"problem: {problem}" for problem in report["problems"])
     if report["root_causes"]:
-        lines.append(root_cause_line(report["root_causes"], report["files"]))
+        lines.append(root_cause_line(report["root_causes"], report["files"], report["steps"]))
     lines.extend(file_lines(report["files"]))
     return "\n".join(lines) + "\n"
 
 
-def root_cause_line(root_causes: Sequence[str], files: Sequence[Mapping]) -> str:
+def root_cause_line(
+    root_causes: Sequence[str], files: Sequence[Mapping], steps: Sequence[str]
+) -> str:
     first, *others = root_causes
-    consequences = sorted({f["step"] for f in files if f.get("consequence_of")}, key=STEPS.index)
+    consequences = [
+        step for step in steps if any(f["step"] == step and f.get("consequence_of") for f in files)
+    ]
     return (
         f"first diverged step: {first}"
         + (f" (also diverged independently: {', '.join(others)})" if others else "")
@@ -340,8 +350,9 @@ def file_lines(files: Sequence[Mapping]) -> list[str]:
 
 def compare_report(current: Tree, reference: Tree, rules: Sequence[Tolerance]) -> dict:
     """Two trees compared output by output: ``current`` (A) against ``reference`` (B)."""
-    results = classify(current, reference, rules)
-    roots = trace_divergence(results)
+    graph = current.graph.merged(reference.graph)
+    results = classify(current, reference, rules, graph)
+    roots = trace_divergence(results, graph)
     counts = Counter(result.status for result in results)
     differs = any(result.status in (DIFFERENT, MISSING, UNEXPECTED) for result in results)
     return {
@@ -352,10 +363,11 @@ def compare_report(current: Tree, reference: Tree, rules: Sequence[Tolerance]) -
         "exit_code": EXIT_FAIL if differs else EXIT_PASS,
         "outputs": len(results),
         "counts": {name: counts.get(name, 0) for name in CLASSES},
+        "steps": list(graph.steps),
         "root_causes": roots,
         "files": [
             result.as_dict()
-            for result in sorted((r for r in results if r.status != MATCH), key=_dag_order)
+            for result in in_dag_order([r for r in results if r.status != MATCH], graph)
         ],
     }
 
@@ -368,7 +380,7 @@ def compare_text(report: Mapping) -> str:
         "outputs: " + ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES),
     ]
     if report["root_causes"]:
-        lines.append(root_cause_line(report["root_causes"], report["files"]))
+        lines.append(root_cause_line(report["root_causes"], report["files"], report["steps"]))
     lines.extend(file_lines(report["files"]))
     return "\n".join(lines) + "\n"
 

@@ -12,6 +12,7 @@ from seedlock.compare import (
     compare_tables,
     first_differing_byte,
 )
+from seedlock.steps import StepGraph
 from seedlock.verify import (
     FileResult,
     describe_difference,
@@ -86,6 +87,20 @@ def test_first_matching_tolerance_rule_wins():
     assert tolerance_for("results/train/x.pkl", rules).policy == "exact"
 
 
+# The experiment's steps, as the workflow reads them from its rules.
+GRAPH = StepGraph.from_dict(
+    {
+        "prepare_data": [],
+        "split": ["prepare_data"],
+        "train": ["prepare_data", "split"],
+        "evaluate": ["prepare_data", "split", "train"],
+        "cross_validate": ["prepare_data", "split"],
+        "aggregate": ["prepare_data", "split", "train", "evaluate", "cross_validate"],
+        "figures": ["prepare_data", "split", "train", "evaluate", "cross_validate", "aggregate"],
+    }
+)
+
+
 def result(path, status, policy="exact"):
     return FileResult(path, path.split("/")[1], status, Tolerance(policy, reason="r"))
 
@@ -99,7 +114,7 @@ def test_divergence_is_traced_to_the_upstream_most_step():
         result("results/aggregate/t.csv", DIFFERENT),
         result("results/figures/extra.png", UNEXPECTED),
     ]
-    roots = trace_divergence(results)
+    roots = trace_divergence(results, GRAPH)
     assert roots == ["train", "cross_validate"]
     assert results[2].consequence_of == "train"
     assert results[4].consequence_of == "train"
@@ -114,3 +129,25 @@ def test_which_classes_fail():
     assert not failing(result("results/train/a", EQUIVALENT, "numeric"), strict=False)
     assert failing(result("results/train/a", EQUIVALENT, "numeric"), strict=True)
     assert not failing(result("results/train/a", EQUIVALENT, "ignore"), strict=True)
+
+
+def test_a_step_no_other_reads_is_a_root_and_independent_steps_are_not_blamed():
+    graph = StepGraph.from_dict({"a": [], "b": ["a"], "c": []})
+    results = [
+        result("results/a/x", MATCH),
+        result("results/b/y", DIFFERENT),
+        result("results/c/z", DIFFERENT),
+    ]
+    assert trace_divergence(results, graph) == ["b", "c"]
+    assert results[1].consequence_of is None
+    assert graph.step_of("results/c/z") == "c"
+    assert graph.step_of("results/d/z") is None
+    assert graph.step_of("results/c") is None
+
+
+def test_graph_of_folders_leaves_out_the_bookkeeping_and_relates_nothing():
+    graph = StepGraph.of_folders(["train", "checksums", "verify", "split"])
+    assert graph.steps == ("split", "train")
+    assert graph.upstream["train"] == ()
+    assert graph.merged(GRAPH).steps[:2] == ("split", "train")
+    assert GRAPH.position("figures") == 6 and GRAPH.position(None) == 7

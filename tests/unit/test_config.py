@@ -39,7 +39,7 @@ def test_empty_config_gets_every_default():
         "data": "train",
     }
     assert config["split"] == {"test_size": 0.25, "shuffle": True, "stratify": "auto"}
-    assert config["threads"]["train"] == 1
+    assert config["threads"] == {"default": 1, "checksum": 2}
     assert list(config["models"]) == ["logistic_regression"]
     assert config["models"]["logistic_regression"]["preprocessing"] == [
         "sklearn.preprocessing.StandardScaler"
@@ -259,6 +259,28 @@ def test_csv_dataset_checks_columns(tmp_path):
         ),
         ({"models": {"m": {"estimator": "SVC"}}}, "models.m.estimator: 'SVC' does not match"),
         ({"datasets": {"x": {"source": "csv"}}}, "datasets.x: 'path' is a required property"),
+        (
+            {"permutation_test": {"models": ["logistic_regresion"]}},
+            r"permutation_test.models\[0\]: 'logistic_regresion' is not a model; "
+            "did you mean logistic_regression",
+        ),
+        (
+            {"learning_curve": {"scoring": "r2"}},
+            "learning_curve.scoring: r2 is a regression scorer but the models are classifiers",
+        ),
+        (
+            {"permutation_test": {"scoring": "acuracy"}},
+            "permutation_test.scoring: 'acuracy' is not a scikit-learn scorer; did you mean",
+        ),
+        (
+            {"learning_curve": {"train_sizes": [0.5, 40]}},
+            "learning_curve.train_sizes: mixes fractions and counts",
+        ),
+        (
+            {"learning_curve": {"train_sizes": [0.5, 1.5]}},
+            "learning_curve.train_sizes: a fraction above 1.0",
+        ),
+        ({"permutation_test": {"n_permutations": 0}}, "permutation_test.n_permutations: 0 is less"),
         ({"unknown": 1}, r"\(top level\): Additional properties are not allowed"),
     ],
 )

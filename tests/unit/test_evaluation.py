@@ -11,9 +11,20 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from seedlock.estimators import build_estimator, single_threaded_for_prediction
-from seedlock.evaluation import class_scores, cross_validate
+from seedlock.evaluation import (
+    class_scores,
+    cross_validate,
+    learning_curve_table,
+    permutation_test,
+)
 from seedlock.scoring import score
-from seedlock.tables import fold_summary, long_metrics, table_one, table_one_markdown
+from seedlock.tables import (
+    fold_summary,
+    long_metrics,
+    table_one,
+    table_one_markdown,
+    with_permutation_tests,
+)
 
 ALL_METRICS = ["accuracy", "balanced_accuracy", "f1_macro", "roc_auc_ovr", "neg_log_loss"]
 
@@ -143,3 +154,55 @@ def test_table_one_means_and_sample_std(tmp_path):
     assert "| d | m | 3 | 0.900 ± 0.100 |" in markdown
     assert "| d | m | 3 | 0.850 ± 0.100 |" in markdown
     assert "| d | m | 2 | 2 | 0.950 ± 0.050 |" in markdown
+
+
+def test_permutation_test_separates_signal_from_noise_and_repeats_exactly():
+    features, labels = load_iris(return_X_y=True)
+    splitter = StratifiedKFold(3, shuffle=True, random_state=5)
+    model = LogisticRegression(max_iter=1000)
+    real = permutation_test(model, features, labels, None, splitter, "accuracy", 19, seed=5)
+    assert real["score"] > 0.9 and real["p_value"] == 1 / 20  # nothing shuffled does as well
+    assert len(real["permutation_scores"]) == 19
+    assert real == permutation_test(model, features, labels, None, splitter, "accuracy", 19, 5)
+    noise = np.random.default_rng(0).normal(size=features.shape)
+    chance = permutation_test(model, noise, labels, None, splitter, "accuracy", 19, seed=5)
+    assert chance["p_value"] > 0.05
+
+
+def test_learning_curve_table_has_a_row_per_size_and_fold():
+    features, labels = load_iris(return_X_y=True)
+    splitter = StratifiedKFold(3, shuffle=True, random_state=1)
+    curve = learning_curve_table(
+        LogisticRegression(max_iter=1000), features, labels, None, splitter, "accuracy", [0.5, 1.0]
+    )
+    assert list(curve.columns) == ["n_train", "fold", "train_score", "test_score"]
+    assert sorted(set(curve.n_train)) == [50, 100]  # of 100 training rows per fold
+    assert len(curve) == 6 and curve.test_score.between(0, 1).all()
+
+
+def test_permutation_p_values_join_table_one_and_its_markdown():
+    table = pd.DataFrame({"dataset": ["iris", "iris"], "model": ["a", "b"], "n_replicates": [1, 1]})
+    test = {
+        "dataset": "iris",
+        "model": "b",
+        "scoring": "accuracy",
+        "score": 0.9,
+        "p_value": 0.01,
+        "n_permutations": 99,
+    }
+    joined = with_permutation_tests(table, [test])
+    assert np.isnan(joined.permutation_p_value[0]) and joined.permutation_p_value[1] == 0.01
+    markdown = table_one_markdown(
+        joined.assign(
+            **{
+                "holdout_accuracy_mean": 1.0,
+                "holdout_accuracy_std": 0.0,
+                "cv_accuracy_mean": 1.0,
+                "cv_accuracy_std": 0.0,
+            }
+        ),
+        pd.DataFrame(columns=["dataset", "model", "replicate", "n_folds"]),
+        ["accuracy"],
+        [test],
+    )
+    assert "| iris | b | accuracy | 0.900 | 99 | 0.01 |" in markdown

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from seedlock import compute
-from seedlock.steps import step_of
+from seedlock.trees import tree_graph
 from tests.conftest import TINY_CONFIG, copy_workflow, run_snakemake
 
 pytestmark = [
@@ -97,7 +97,7 @@ def step_bytes(workdir: Path) -> dict[str, bytes]:
     return {
         str(path.relative_to(workdir)): path.read_bytes()
         for path in sorted((workdir / "results").rglob("*"))
-        if path.is_file() and step_of(str(path.relative_to(workdir)))
+        if path.is_file() and tree_graph(workdir).step_of(str(path.relative_to(workdir)))
     }
 
 

@@ -12,7 +12,8 @@ from snakemake.settings.types import (
     StorageSettings,
 )
 
-from seedlock.locks import runs_code
+from seedlock.rule_audit import audit_rules, runs_code
+from seedlock.steps import BOOKKEEPING
 from tests.conftest import REPO, TINY_CONFIG
 
 # The rules the checksum and verify layer will add run bookkeeping code too; they are held to
@@ -106,22 +107,35 @@ def rule_graph() -> dict[str, set[str]]:
     return upstream
 
 
-def test_step_table_matches_the_rule_graph():
-    from seedlock.steps import STEPS, UPSTREAM
-
+def test_step_graph_the_workflow_reads_matches_snakemakes_rule_graph(workflow_rules):
+    by_name = {rule.name: rule for rule in workflow_rules}
+    recorded = dict(by_name["run_record"].params.record["steps"])
     direct = rule_graph()
 
     def ancestors(step):
         found = set()
         for parent in direct[step]:
-            if parent in UPSTREAM:
-                found |= {parent} | ancestors(parent)
+            found |= ({parent} if parent in recorded else set()) | ancestors(parent)
         return found
 
-    for step in STEPS:
-        assert set(UPSTREAM[step]) == ancestors(step), step
-        assert list(UPSTREAM[step]) == [s for s in STEPS if s in UPSTREAM[step]]
+    steps = list(recorded)
+    # Every rule writing under results/<rule>/ is a step, but for the toolchain's bookkeeping.
+    assert set(steps) == {
+        rule.name
+        for rule in workflow_rules
+        if rule.output
+        and all(str(o).startswith(f"results/{rule.name}/") for o in rule.output)
+        and rule.name not in BOOKKEEPING
+    }
+    for step in steps:
+        assert set(recorded[step]) == ancestors(step), step
+        # DAG order: every upstream step comes earlier, and the lists keep that order.
+        assert recorded[step] == [s for s in steps[: steps.index(step)] if s in recorded[step]]
         assert direct[f"checksum_{step}"] == {step}
+
+
+def test_the_workflows_own_rules_pass_the_audit(workflow_rules):
+    assert audit_rules(workflow_rules) == []
 
 
 def test_bookkeeping_rules_are_local_and_fingerprints_are_not(workflow_rules):

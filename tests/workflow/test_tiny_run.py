@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import log_loss
 
-from seedlock.steps import STEPS
+from seedlock.trees import tree_graph
 from tests.conftest import TINY_CONFIG, copy_workflow, run_snakemake, tree_digests
 
 pytestmark = pytest.mark.workflow
@@ -68,7 +68,7 @@ def step_outputs(workdir: Path) -> dict[str, str]:
     return {
         path: digest
         for path, digest in tree_digests(workdir / "results").items()
-        if path.split("/")[0] in STEPS
+        if path.split("/")[0] in tree_graph(workdir).steps
     }
 
 
