@@ -22,7 +22,10 @@ def main(snakemake):
 
         features, target, groups = split_table(pd.read_csv(job.input.table))
         splitter = build_splitter(cv_splitter_spec(job.params.cv, job.params.task), job.seed)
-        estimator = build_estimator(job.params.spec, job.seed, job.threads)
+        # n_jobs=1: scikit-learn predicts inside this step, and a forest's predict_proba with
+        # n_jobs>1 sums its trees in thread order, which changes the last bits from run to run.
+        # The job's BLAS and OpenMP pools still get its threads.
+        estimator = build_estimator(job.params.spec, job.seed, threads=1)
         job.log.info("splitter %r, estimator %r", splitter, estimator)
         result = permutation_test(
             estimator,

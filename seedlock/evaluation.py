@@ -129,9 +129,12 @@ def learning_curve_table(
     splitter,
     scoring: str,
     train_sizes: Sequence[float | int],
+    seed: int,
 ) -> pd.DataFrame:
     """sklearn's learning_curve in long form: one row per training size and fold, with the
-    score on the rows trained on and on the fold's test rows."""
+    score on the rows trained on and on the fold's test rows. Each fold's training rows are
+    shuffled (with ``seed``) before the first n are taken: in file order, a dataset sorted by
+    class (iris) would train its smaller sizes on one or two classes only."""
     from sklearn.model_selection import learning_curve
 
     with splitter_errors("cross_validation", repr(splitter)):
@@ -142,6 +145,8 @@ def learning_curve_table(
             train_sizes=np.asarray(train_sizes),
             cv=splitter,
             scoring=scoring,
+            shuffle=True,
+            random_state=seed,
             **_groups_for(splitter, groups),
         )
     records = [

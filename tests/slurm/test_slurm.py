@@ -98,14 +98,16 @@ def test_cluster_outputs_equal_local_ones_and_verify_passes(local_and_cluster):
     assert step_outputs(cluster) == step_outputs(local)
     verdict = (cluster / "results" / "verify" / "verdict.txt").read_text()
     assert verdict.startswith("seedlock verify: PASS")
-    assert "48 MATCH" in verdict
+    assert "58 MATCH" in verdict
 
 
 def test_every_non_local_job_went_through_sbatch(local_and_cluster):
     _, cluster, output = local_and_cluster
     jobs = submitted_jobs(output)
-    # One submission per job, except the grouped splits and evaluations (one each here).
-    assert len(jobs) == len(set(jobs)) == 2 + 8 + 8 + 1 + 2 + 2
+    # One submission per job, except the grouped splits and evaluations (one each here): 2
+    # prepare_data, 8 train, 8 cross_validate, 1 figures, 2 environment, 2 groups, 4
+    # permutation_test, 4 learning_curve, 1 learning_curves.
+    assert len(jobs) == len(set(jobs)) == 2 + 8 + 8 + 1 + 2 + 2 + 4 + 4 + 1
     for job in jobs:
         record = subprocess.run(
             ["scontrol", "show", "job", str(job)], capture_output=True, text=True, check=True

@@ -173,11 +173,21 @@ def test_learning_curve_table_has_a_row_per_size_and_fold():
     features, labels = load_iris(return_X_y=True)
     splitter = StratifiedKFold(3, shuffle=True, random_state=1)
     curve = learning_curve_table(
-        LogisticRegression(max_iter=1000), features, labels, None, splitter, "accuracy", [0.5, 1.0]
+        LogisticRegression(max_iter=1000),
+        features,
+        labels,
+        None,
+        splitter,
+        "accuracy",
+        [0.5, 1.0],
+        seed=1,
     )
     assert list(curve.columns) == ["n_train", "fold", "train_score", "test_score"]
     assert sorted(set(curve.n_train)) == [50, 100]  # of 100 training rows per fold
     assert len(curve) == 6 and curve.test_score.between(0, 1).all()
+    # Shuffled before the first 50 are taken: iris is sorted by class, so the first 50 rows in
+    # file order would hold one or two classes and score about 0.66.
+    assert curve[curve.n_train == 50].test_score.min() > 0.85
 
 
 def test_permutation_p_values_join_table_one_and_its_markdown():

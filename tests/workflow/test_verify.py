@@ -83,7 +83,7 @@ def reference_folder(workdir: Path) -> Path:
 def test_verify_rule_passes_and_writes_its_report(blessed):
     report = json.loads((blessed / "results/verify/report.json").read_text())
     assert report["status"] == "PASS" and report["exit_code"] == 0
-    assert report["counts"]["MATCH"] == len(outputs(blessed)) == 48
+    assert report["counts"]["MATCH"] == len(outputs(blessed)) == 58
     assert report["profile"]["exact"] and report["profile"]["current"].startswith("host-")
     assert (blessed / "results/verify/verdict.txt").read_text().startswith("seedlock verify: PASS")
     assert "seedlock verify: PASS" in (blessed / "logs/verify/verify.log").read_text()
@@ -112,7 +112,7 @@ def test_fresh_run_elsewhere_matches_the_blessed_references(blessed, tmp_path):
     run_workflow(fresh, cores=1)
     report = json.loads((fresh / "results/verify/report.json").read_text())
     assert report["status"] == "PASS", report
-    assert report["counts"]["MATCH"] == 48
+    assert report["counts"]["MATCH"] == 58
     # coreutils agrees, from the repository root, on the manifest as committed
     manifest = reference_folder(fresh) / "checksums.sha256"
     check = subprocess.run(
@@ -122,7 +122,7 @@ def test_fresh_run_elsewhere_matches_the_blessed_references(blessed, tmp_path):
         text=True,
     )
     assert check.returncode == 0, check.stdout + check.stderr
-    assert check.stdout.count(": OK") == 48
+    assert check.stdout.count(": OK") == 58
     assert tree_digests(fresh / "references") == references_before
 
 
@@ -134,7 +134,7 @@ def flip_byte(path: Path) -> None:
 
 def test_flipping_one_byte_of_any_output_fails_naming_file_and_step(damaged, capsys, monkeypatch):
     paths = outputs(damaged)
-    assert len(paths) == 48
+    assert len(paths) == 58
     for path in paths:
         original = (damaged / path).read_bytes()
         flip_byte(damaged / path)
@@ -291,7 +291,7 @@ def test_bless_of_one_step_reports_changes_and_keeps_the_rest(damaged, capsys, m
     assert "  changed: results/aggregate/table1.md" in out
     assert "prepare_data:" not in out
     manifest = (reference / "checksums.sha256").read_text()
-    assert manifest.count("  results/") == 48
+    assert manifest.count("  results/") == 58
     code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
     assert code == 0, out
 
@@ -341,7 +341,7 @@ def test_status_names_the_profile_and_the_last_result(blessed, capsys, monkeypat
     assert code == 0
     profile = reference_folder(blessed).name
     assert f"active profile: {profile}\nreferences for it: yes" in out
-    assert f"last verify: PASS against {profile} (48 MATCH" in out
+    assert f"last verify: PASS against {profile} (58 MATCH" in out
 
 
 def test_snakemake_report_has_the_verification_section(blessed, tmp_path):
@@ -365,4 +365,4 @@ def test_env_not_built_from_its_lock_or_leaking_imports_fails(damaged, capsys, m
     assert (
         "environment: env ml: module leaky was imported from /opt/driver/site-packages/leaky" in out
     )
-    assert "48 MATCH" in out
+    assert "58 MATCH" in out
