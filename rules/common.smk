@@ -157,7 +157,7 @@ DETAIL_FIGURE = {
 
 
 def threads_for(rule):
-    """Threads the config declares for a rule (or its default): they, not --cores, set the
+    """Threads the config declares for a rule, else its default: they, not --cores, set the
     job's thread pools."""
     threads = experiment["threads"]
     return threads.get(rule, threads["default"])
@@ -253,3 +253,35 @@ def run_record():
         # The verified steps and their upstream steps, read from the rules (rules/verify.smk).
         "steps": STEP_GRAPH.as_dict(),
     }
+
+
+def read_step_graph():
+    from seedlock.rule_graph import step_graph, step_outputs
+
+    try:
+        graph = step_graph(workflow.rules, wildcard_values)
+        rules_by_name = {rule.name: rule for rule in workflow.rules}
+        outputs = {
+            step: step_outputs(rules_by_name[step], wildcard_values)
+            for step in graph.steps
+        }
+    except SeedlockError as error:
+        print(f"seedlock: error: {error}", file=sys.stderr)
+        sys.exit(2)
+    return graph, outputs
+
+
+def audit_every_rule():
+    """Every rule that runs code, the ones above included, declares its seed, threads, env, log
+    and benchmark; one line naming the first rule that does not, before any job starts.
+    """
+    from seedlock.rule_audit import audit_rules, thread_key_problems
+
+    problems = audit_rules(workflow.rules)
+    problems += thread_key_problems(
+        experiment["threads"], [rule.name for rule in workflow.rules], config_source()
+    )
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        print(f"seedlock: error: {problems[0]}{more}", file=sys.stderr)
+        sys.exit(2)

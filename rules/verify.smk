@@ -4,22 +4,6 @@
 # step, with its upstream steps read from the rules' inputs (seedlock/rule_graph.py).
 
 
-def read_step_graph():
-    from seedlock.rule_graph import step_graph, step_outputs
-
-    try:
-        graph = step_graph(workflow.rules, wildcard_values)
-        rules_by_name = {rule.name: rule for rule in workflow.rules}
-        outputs = {
-            step: step_outputs(rules_by_name[step], wildcard_values)
-            for step in graph.steps
-        }
-    except SeedlockError as error:
-        print(f"seedlock: error: {error}", file=sys.stderr)
-        sys.exit(2)
-    return graph, outputs
-
-
 STEP_GRAPH, STEP_OUTPUTS = read_step_graph()
 
 
@@ -152,22 +136,6 @@ rule checksums:
     input:
         manifests=expand("results/checksums/{step}.sha256", step=STEP_GRAPH.steps),
         record=rules.run_record.output.record,
-
-
-def audit_every_rule():
-    """Every rule that runs code, the ones above included, declares its seed, threads, env, log
-    and benchmark; one line naming the first rule that does not, before any job starts.
-    """
-    from seedlock.rule_audit import audit_rules, thread_key_problems
-
-    problems = audit_rules(workflow.rules)
-    problems += thread_key_problems(
-        experiment["threads"], [rule.name for rule in workflow.rules], config_source()
-    )
-    if problems:
-        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-        print(f"seedlock: error: {problems[0]}{more}", file=sys.stderr)
-        sys.exit(2)
 
 
 audit_every_rule()

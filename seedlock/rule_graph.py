@@ -42,11 +42,22 @@ def is_step(rule) -> bool:
 
 
 def placement_problems(rules: Iterable) -> list[str]:
-    """Rules that write under results/ outside their own folder: their outputs would be neither
-    a step's (verified) nor plainly outside the verified tree."""
+    """Rules that write under results/ outside their own folder (their outputs would be neither
+    a step's, verified, nor plainly outside the verified tree), and step outputs verification
+    cannot follow: temp() files are deleted before verify reads them, and a directory() is not
+    a file to checksum."""
     problems = []
     for rule in rules:
-        if is_step(rule) or rule.name in BOOKKEEPING:
+        if rule.name in BOOKKEEPING:
+            continue
+        if is_step(rule):
+            for output in rule.output:
+                if output.is_temp or output.is_directory:
+                    kind = "temp()" if output.is_temp else "directory()"
+                    problems.append(
+                        f"{_where(rule)}: {kind} output {output}: a verified step's outputs are "
+                        f"files that stay; declare the files, or write {kind} outside {RESULTS}/"
+                    )
             continue
         stray = [p for p in output_patterns(rule) if p.startswith(f"{RESULTS}/")]
         if stray:

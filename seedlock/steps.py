@@ -42,7 +42,15 @@ class StepGraph:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Sequence[str]]) -> "StepGraph":
-        return cls({step: tuple(upstream) for step, upstream in data.items()})
+        """The graph as recorded. JSON files are written with sorted keys, so an order that is
+        not one of the DAG is rebuilt: a step has more upstream steps than any step upstream of
+        it, so ordering by their count (stable: by name, in a JSON file) is one."""
+        ordered = list(data)
+        if any(not set(data[step]) <= set(ordered[:index]) for index, step in enumerate(ordered)):
+            ordered.sort(key=lambda step: len(data[step]))
+        upstream = {step: tuple(data[step]) for step in ordered}
+        # Each list in that same order, whatever order it was recorded in.
+        return cls({step: tuple(s for s in ordered if s in upstream[step]) for step in ordered})
 
     def merged(self, other: "StepGraph") -> "StepGraph":
         """This graph, with the steps only ``other`` knows after its own."""

@@ -151,3 +151,15 @@ def test_graph_of_folders_leaves_out_the_bookkeeping_and_relates_nothing():
     assert graph.upstream["train"] == ()
     assert graph.merged(GRAPH).steps[:2] == ("split", "train")
     assert GRAPH.position("figures") == 6 and GRAPH.position(None) == 7
+
+
+def test_a_recorded_graph_read_back_from_sorted_json_keeps_an_order_of_the_dag():
+    import json
+
+    read_back = StepGraph.from_dict(json.loads(json.dumps(GRAPH.as_dict(), sort_keys=True)))
+    assert read_back.steps != tuple(sorted(GRAPH.steps))
+    for step in read_back.steps:
+        before = [s for s in read_back.steps[: read_back.position(step)]]
+        assert set(read_back.upstream[step]) == set(GRAPH.upstream[step])
+        assert list(read_back.upstream[step]) == [s for s in before if s in GRAPH.upstream[step]]
+    assert read_back.steps[0] == "prepare_data" and read_back.steps[-1] == "figures"

@@ -100,3 +100,10 @@ def test_a_rule_writing_into_another_steps_folder_is_refused(tmp_path):
 def test_a_wildcard_without_values_is_named(tmp_path):
     with pytest.raises(RuleGraphError, match=r"rule make_\w .*wildcard \{sample\} has no values"):
         step_graph(parsed_rules(tmp_path, RULES), lambda step: {})
+
+
+@pytest.mark.parametrize("flag", ["temp", "directory"])
+def test_outputs_verification_cannot_follow_are_refused(tmp_path, flag):
+    rules = RULES.replace('"results/make_c/all.txt"', f'{flag}("results/make_c/all.txt")')
+    with pytest.raises(RuleGraphError, match=rf"rule make_c .*: {flag}\(\) output results/"):
+        step_graph(parsed_rules(tmp_path, rules), samples)
