@@ -32,7 +32,7 @@ from seedlock.checksums import hash_files
 from seedlock.config import load_config
 from seedlock.probe import copy_workflow
 from seedlock.runtime import FIXED_ENVIRONMENT
-from seedlock.trees import output_files
+from seedlock.trees import output_files, tree_graph
 
 VERIFICATION_RULES = ("checksum_", "environment", "run_record", "verify")
 
@@ -90,7 +90,7 @@ def main() -> None:
         per_rule = job_seconds(workdir)
         (rerun_seconds,) = best_of(3, lambda: run([*snakemake, "--cores", "all"], cwd=workdir))
 
-        produced = hash_files(workdir, output_files(workdir))
+        produced = hash_files(workdir, output_files(workdir, tree_graph(workdir)))
         for path in produced:
             (workdir / path).unlink()
         started = time.perf_counter()
@@ -102,7 +102,7 @@ def main() -> None:
         )
         run([sys.executable, __file__, "--one-process", str(workdir)], env=environment)
         one_process_seconds = time.perf_counter() - started
-        again = hash_files(workdir, output_files(workdir))
+        again = hash_files(workdir, output_files(workdir, tree_graph(workdir)))
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
     if again != produced:

@@ -19,7 +19,7 @@ from common import REPO, best_of, report
 
 from seedlock.checksums import hash_files, manifest_text
 from seedlock.profiles import CHECKSUMS, PROVENANCE, read_reference, reference_folders
-from seedlock.trees import current_entries, output_files
+from seedlock.trees import current_entries, output_files, tree_graph
 from seedlock.verify import Settings, build_report, report_text
 
 
@@ -40,7 +40,7 @@ def make_profile(root: Path) -> Path:
     folder = root / "references" / provenance["profile"]
     folder.mkdir(parents=True)
     (folder / PROVENANCE).write_text(json.dumps(provenance), encoding="utf-8")
-    entries = hash_files(root, output_files(root))
+    entries = hash_files(root, output_files(root, tree_graph(root)))
     (folder / CHECKSUMS).write_text(manifest_text(entries), encoding="utf-8")
     return folder
 
@@ -61,7 +61,7 @@ def main() -> None:
     try:
         make_run(root, arguments.small, arguments.large, arguments.large_mib)
         folder = make_profile(root)
-        paths = output_files(root)
+        paths = output_files(root, tree_graph(root))
         outcome = {}
 
         def hashing_only():

@@ -46,7 +46,8 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 SchedulerType=sched/backfill
 ReturnToService=2
-MinJobAge=300
+# Finished jobs stay visible to scontrol for an hour: the tests check every job of a run after it.
+MinJobAge=3600
 MailProg=/bin/true
 JobAcctGatherType=jobacct_gather/none
 NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN

@@ -115,7 +115,16 @@ def test_every_non_local_job_went_through_sbatch(local_and_cluster):
         assert "JobState=COMPLETED" in record and "ExitCode=0:0" in record, record
     logs = cluster / ".snakemake" / "slurm_logs"
     submitted_rules = {path.name.removeprefix("rule_") for path in logs.glob("rule_*")}
-    assert submitted_rules == {"prepare_data", "train", "cross_validate", "figures", "environment"}
+    assert submitted_rules == {
+        "prepare_data",
+        "train",
+        "cross_validate",
+        "figures",
+        "environment",
+        "permutation_test",
+        "learning_curve",
+        "learning_curves",
+    }
     assert sorted(path.name for path in logs.glob("group_*")) == [
         "group_tiny_evaluate_evaluate",
         "group_tiny_split_split",

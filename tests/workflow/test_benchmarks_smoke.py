@@ -37,9 +37,11 @@ def test_verify_scale(tmp_path):
 def test_dag_scale(tmp_path):
     (row,) = smoke("dag_scale", tmp_path)["dry_runs"]
     # 2 replicates of the default config: per replicate 4 splits and 4 datasets x 5 models x
-    # (train, evaluate, cross_validate); then 4 prepare_data, 7 checksums, 2 env fingerprints,
-    # and aggregate, figures, run_record, verify_report, verify, all.
-    assert row["replicates"] == 2 and row["jobs"] == 2 * (4 + 4 * 5 * 3) + 4 + 7 + 2 + 6
+    # (train, evaluate, cross_validate); then 4 prepare_data, 4 permutation tests (one model),
+    # 8 learning curves (two models) and their figure, 10 checksums, 2 env fingerprints, and
+    # aggregate, figures, run_record, verify_report, verify, all.
+    assert row["replicates"] == 2
+    assert row["jobs"] == 2 * (4 + 4 * 5 * 3) + 4 + 4 + 8 + 1 + 10 + 2 + 6
     assert 0 < row["seedlock_share"] < 1 and row["seedlock_top"]
 
 
