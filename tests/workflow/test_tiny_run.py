@@ -33,8 +33,14 @@ def expected_outputs() -> list[str]:
         for name in ("metric_bars", "confusion_matrices")
         for ext in ("png", "svg")
     ]
+    paths += [f"results/learning_curves/learning_curves.{ext}" for ext in ("png", "svg")]
     for dataset in DATASETS:
         paths += [f"results/prepare_data/{dataset}.csv", f"results/prepare_data/{dataset}.json"]
+        for model in MODELS:  # the tiny config tests and draws every model
+            paths += [
+                f"results/permutation_test/{dataset}/{model}.json",
+                f"results/learning_curve/{dataset}/{model}.csv",
+            ]
         for replicate in REPLICATES:
             paths.append(f"results/split/{dataset}/rep{replicate}.json")
             for model in MODELS:
