@@ -22,7 +22,7 @@ test: $(READY)
 lint: $(READY)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/snakefmt --check Snakefile rules
+	$(BIN)/snakefmt --check Snakefile rules seedlock/workflow
 	$(BIN)/snakemake --lint --configfile config.yaml
 
 lock:

@@ -1,5 +1,6 @@
 # seedlock: a reproducible machine-learning benchmark. This file is the table of contents;
-# the rules live in rules/, their code in scripts/ and the seedlock package.
+# the experiment's rules live in rules/, their code in scripts/ and the experiment package; the
+# toolchain's helpers and bookkeeping rules (checksums, verify) come with the seedlock package.
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -12,6 +13,8 @@ if not workflow.configfiles:
     configfile: "config.yaml"
 
 
+# Seeds, threads, the pinned compute baseline and the job environment, for every rule.
+include: "seedlock/workflow/common.smk"
 include: "rules/common.smk"
 
 
@@ -19,9 +22,6 @@ include: "rules/common.smk"
 experiment = validated_experiment()
 # classification or regression, from the models' estimators.
 task = validated_task()
-check_locks_before_any_job()
-# The BLAS kernel and SIMD paths every job computes with; a param of every rule.
-compute_pins = pinned_compute_baseline()
 
 
 include: "rules/data.smk"
@@ -30,7 +30,8 @@ include: "rules/evaluate.smk"
 include: "rules/permutation_test.smk"
 include: "rules/learning_curve.smk"
 include: "rules/report.smk"
-include: "rules/verify.smk"
+# Last: a checksum rule for every step above, the run record, verify.
+include: "seedlock/workflow/verify.smk"
 
 
 # The final target: every output, checksummed and verified against the reference profile.

@@ -27,9 +27,9 @@ from pathlib import Path
 
 from common import REPO, best_of, report, run
 
+from experiment.config import load_config
 from seedlock import compute
 from seedlock.checksums import hash_files
-from seedlock.config import load_config
 from seedlock.probe import copy_workflow
 from seedlock.runtime import FIXED_ENVIRONMENT
 from seedlock.trees import output_files, tree_graph

@@ -15,7 +15,7 @@ def main(snakemake):
     with start_job(snakemake) as job:
         import json
 
-        from seedlock.tables import (
+        from experiment.tables import (
             fold_summary,
             long_metrics,
             table_one,

@@ -17,10 +17,10 @@ def main(snakemake):
         import numpy as np
         import pandas as pd
 
-        from seedlock.datasets import split_table
-        from seedlock.estimators import build_estimator
-        from seedlock.evaluation import cross_validate
-        from seedlock.splitters import build_splitter, cv_splitter_spec
+        from experiment.datasets import split_table
+        from experiment.estimators import build_estimator
+        from experiment.evaluation import cross_validate
+        from experiment.splitters import build_splitter, cv_splitter_spec
         from seedlock.writers import write_csv
 
         features, target, groups = split_table(pd.read_csv(job.input.table))

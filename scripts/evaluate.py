@@ -17,9 +17,9 @@ def main(snakemake):
         import numpy as np
         import pandas as pd
 
-        from seedlock.datasets import CLASSIFICATION, split_table
-        from seedlock.evaluation import class_scores, prediction_table
-        from seedlock.scoring import score
+        from experiment.datasets import CLASSIFICATION, split_table
+        from experiment.evaluation import class_scores, prediction_table
+        from experiment.scoring import score
         from seedlock.writers import read_pickle, write_csv, write_json
 
         features, target, _ = split_table(pd.read_csv(job.input.table))

@@ -17,8 +17,13 @@ def main(snakemake):
 
         import pandas as pd
 
-        from seedlock.datasets import CLASSIFICATION
-        from seedlock.figures import confusion_counts, confusion_grid, metric_bars, regression_grid
+        from experiment.datasets import CLASSIFICATION
+        from experiment.figures import (
+            confusion_counts,
+            confusion_grid,
+            metric_bars,
+            regression_grid,
+        )
         from seedlock.writers import write_figure
 
         long = pd.read_csv(job.input.long)

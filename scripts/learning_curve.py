@@ -14,10 +14,10 @@ def main(snakemake):
     with start_job(snakemake) as job:
         import pandas as pd
 
-        from seedlock.datasets import split_table
-        from seedlock.estimators import build_estimator
-        from seedlock.evaluation import learning_curve_table
-        from seedlock.splitters import build_splitter, cv_splitter_spec
+        from experiment.datasets import split_table
+        from experiment.estimators import build_estimator
+        from experiment.evaluation import learning_curve_table
+        from experiment.splitters import build_splitter, cv_splitter_spec
         from seedlock.writers import write_csv
 
         features, target, groups = split_table(pd.read_csv(job.input.table))

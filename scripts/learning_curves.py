@@ -14,7 +14,7 @@ def main(snakemake):
     with start_job(snakemake) as job:
         import pandas as pd
 
-        from seedlock.figures import learning_curve_grid
+        from experiment.figures import learning_curve_grid
         from seedlock.writers import write_figure
 
         # results/learning_curve/{dataset}/{model}.csv

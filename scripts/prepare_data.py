@@ -14,7 +14,7 @@ def main(snakemake):
     with start_job(snakemake) as job:
         import hashlib
 
-        from seedlock.datasets import GROUPS, TARGET, encode, load_dataset
+        from experiment.datasets import GROUPS, TARGET, encode, load_dataset
         from seedlock.writers import write_csv, write_json
 
         features, target, taken, names = load_dataset(

@@ -14,8 +14,8 @@ def main(snakemake):
     with start_job(snakemake) as job:
         import pandas as pd
 
-        from seedlock.datasets import split_table
-        from seedlock.splitters import holdout_split
+        from experiment.datasets import split_table
+        from experiment.splitters import holdout_split
         from seedlock.writers import write_json
 
         _, target, groups = split_table(pd.read_csv(job.input.table))

@@ -16,8 +16,8 @@ def main(snakemake):
 
         import pandas as pd
 
-        from seedlock.datasets import split_table
-        from seedlock.estimators import build_estimator, single_threaded_for_prediction
+        from experiment.datasets import split_table
+        from experiment.estimators import build_estimator, single_threaded_for_prediction
         from seedlock.writers import write_pickle
 
         features, target, _ = split_table(pd.read_csv(job.input.table))

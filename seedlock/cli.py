@@ -1,6 +1,5 @@
 """The ``seedlock`` command. User errors print one line and exit 2, never a traceback.
 
-seedlock check-config [CONFIG]       validate an experiment config
 seedlock verify [--strict] [--cross-env] [--config FILE] [--json FILE]
 seedlock bless [--step S ...] [--profile P] [--force]
 seedlock probe [TARGET ...] [--config FILE] [--cores N] [--no-threads] [--keep]
@@ -22,38 +21,28 @@ EXIT_USER_ERROR = 2
 PLATFORMS = ("linux-64", "osx-arm64", "osx-64")
 
 
-def check_config(arguments) -> int:
-    from seedlock.config import experiment_task, load_config
-    from seedlock.seeds import replicate_ids
-
-    config = load_config(arguments.config, base_dir=Path.cwd())
-    # Checked by load_config already; the modules are imported, so this is quick.
-    task = experiment_task(config, str(arguments.config))
-    print(
-        f"{arguments.config}: valid: {task}, {len(config['datasets'])} datasets, "
-        f"{len(config['models'])} models, {len(replicate_ids(config['seeds']))} replicates"
-    )
-    return 0
-
-
 def verify(arguments) -> int:
     from seedlock.audit import audit
     from seedlock.bless import load_fingerprints
-    from seedlock.config import load_config
     from seedlock.profiles import profile_of, select_reference
+    from seedlock.settings import load_settings
     from seedlock.trees import current_entries, recorded_run
     from seedlock.verify import Settings, build_report, report_text
     from seedlock.writers import write_json
 
     root = Path(".")  # relative, so that messages name files as the user sees them
-    config = load_config(arguments.config, base_dir=root, check_imports=False)
+    run = recorded_run(root)  # the steps the run read from its rules, the config it ran with
+    # The tolerances the run's own verify rule used, unless a config is named.
+    if arguments.config is None and run and "verify" in run:
+        verify_settings = run["verify"]
+    else:
+        verify_settings = load_settings(arguments.config or Path("config.yaml"))["verify"]
     settings = Settings.from_config(
-        config["verify"], strict=arguments.strict or None, cross_env=arguments.cross_env or None
+        verify_settings, strict=arguments.strict or None, cross_env=arguments.cross_env or None
     )
     fingerprints = load_fingerprints(root)
     key = profile_of(root, fingerprints)
     reference, exact = select_reference(root, key)
-    run = recorded_run(root)  # the steps the run read from its rules, the config it ran with
     report = build_report(
         root,
         current_entries(root),
@@ -104,13 +93,12 @@ def probe(arguments) -> int:
 
 def compare_trees(arguments) -> int:
     from seedlock.compare import Tolerance
-    from seedlock.config import load_config
+    from seedlock.settings import load_settings
     from seedlock.trees import open_tree
     from seedlock.verify import Settings, compare_report, compare_text
     from seedlock.writers import write_json
 
-    config = load_config(arguments.config, base_dir=Path("."), check_imports=False)
-    settings = Settings.from_config(config["verify"])
+    settings = Settings.from_config(load_settings(arguments.config)["verify"])
     rules = settings.cross_env_tolerances + settings.tolerances
     if arguments.rtol is not None or arguments.atol is not None:
         given = {"rtol": arguments.rtol or 0.0, "atol": arguments.atol or 0.0}
@@ -182,12 +170,6 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--version", action="version", version=f"seedlock {__version__}")
     commands = root.add_subparsers(dest="command", required=True)
 
-    check = commands.add_parser(
-        "check-config", help="validate an experiment config without running anything"
-    )
-    check.add_argument("config", nargs="?", type=Path, default=Path("config.yaml"))
-    check.set_defaults(handler=check_config)
-
     verify_parser = commands.add_parser(
         "verify", help="compare the outputs under results/ with the reference profile"
     )
@@ -202,8 +184,8 @@ def parser() -> argparse.ArgumentParser:
     verify_parser.add_argument(
         "--config",
         type=Path,
-        default=Path("config.yaml"),
-        help="the config whose verify: section sets the tolerances",
+        help="the config whose verify: section sets the tolerances (default: those the run "
+        "recorded, else config.yaml's)",
     )
     verify_parser.add_argument(
         "--json", type=Path, help="also write the report as JSON to this file"
@@ -235,7 +217,7 @@ def parser() -> argparse.ArgumentParser:
     )
     vary.add_argument("target", nargs="*", help="Snakemake targets (default: every step's outputs)")
     vary.add_argument(
-        "--config", type=Path, default=Path("config.yaml"), help="the experiment config to run"
+        "--config", type=Path, default=Path("config.yaml"), help="the workflow config to run"
     )
     vary.add_argument(
         "--cores", type=int, help="cores for the baseline and thread runs (default: all)"

@@ -6,7 +6,7 @@ class SeedlockError(Exception):
 
 
 class ConfigError(SeedlockError):
-    """The experiment configuration is invalid."""
+    """A workflow's config is invalid."""
 
     def __init__(self, source: str, key: str, problem: str):
         self.source = source

@@ -26,6 +26,7 @@ from seedlock import compute
 from seedlock.checksums import file_sha256, listing_digest
 from seedlock.errors import SeedlockError
 from seedlock.runtime import FIXED_ENVIRONMENT, PROBE_OVERRIDES
+from seedlock.settings import load_settings
 from seedlock.steps import RESULTS
 from seedlock.trees import ResultTree
 from seedlock.verify import (
@@ -47,8 +48,10 @@ NONDETERMINISTIC = "NONDETERMINISTIC"
 THREAD_DEPENDENT = "THREAD_DEPENDENT"
 PROBE_CLASSES = (DETERMINISTIC, NONDETERMINISTIC, THREAD_DEPENDENT)
 
-# What the workflow runs: a change here makes an earlier probe's findings stale.
-SOURCES = ("Snakefile", "rules", "scripts", "seedlock", "schemas", "envs", "requirements.lock")
+# What the workflow runs, in the standard Snakemake layout, and every Python package at the top of
+# the workflow folder: a change here makes an earlier probe's findings stale.
+SOURCES = ("Snakefile", "workflow", "rules", "scripts", "schemas", "envs", "requirements.lock")
+NOT_SOURCES = {"tests", "benchmarks"}
 # Left out of the copies: generated, per-checkout or version-control state.
 NOT_COPIED = {".git", ".snakemake", RESULTS, "logs", "references", "__pycache__"}
 LISTING_SHIM = Path(__file__).resolve().parent / "listing_shim"
@@ -95,7 +98,10 @@ class Plan:
 def sources_digest(root: Path, config: Path) -> str:
     """sha256 over the code, env specs, locks and config that a probe vouches for."""
     paths = []
-    for part in SOURCES:
+    packages = sorted(
+        p.parent.name for p in root.glob("*/__init__.py") if p.parent.name not in NOT_SOURCES
+    )
+    for part in [*SOURCES, *packages]:
         source = root / part
         if source.is_file():
             paths.append(source)
@@ -141,9 +147,7 @@ def available_locale(run=subprocess.run) -> str | None:
 
 
 def thread_settings(config_path: Path, root: Path) -> dict[str, int]:
-    from seedlock.config import load_config
-
-    config = load_config(config_path, base_dir=root, check_imports=False)
+    config = load_settings(config_path)
     # Hashing threads change no output.
     return {rule: count for rule, count in config["threads"].items() if rule != "checksum"}
 
@@ -152,9 +156,7 @@ def kernel_variation(config_path: Path, root: Path) -> tuple[dict[str, str | Non
     """Outer variables that would make the jobs compute with other kernels than the baseline's
     (lower ones, which every CPU at the baseline runs): the workflow must override them. Under
     native there is nothing to override: another kernel is another profile, not a fault."""
-    from seedlock.config import load_config
-
-    name = load_config(config_path, base_dir=root, check_imports=False)["compute_baseline"]
+    name = load_settings(config_path)["compute_baseline"]
     label = "CPU kernels (outer environment; the compute baseline pins the jobs')"
     outer = ", ".join(
         f"{variable}={os.environ.get(variable) or 'unset'}"

@@ -29,7 +29,7 @@ REFERENCES = "references"
 CHECKSUMS = "checksums.sha256"
 VALUES = "values"
 PROVENANCE = "provenance.json"
-PROVENANCE_SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "provenance.schema.yaml"
+PROVENANCE_SCHEMA = Path(__file__).resolve().parent / "schemas" / "provenance.schema.yaml"
 HOST_LOCK = "requirements.lock"
 # 2: the profile id names what computes (compute baseline or kernels), fingerprints kept whole.
 PROVENANCE_SCHEMA_VERSION = 2

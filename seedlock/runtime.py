@@ -14,7 +14,7 @@ import sys
 from seedlock.compute import KERNEL_VARIABLES
 from seedlock.errors import SeedlockError
 
-# Constant for every job, set by the workflow (rules/common.smk) before any job starts.
+# Constant for every job, set by the workflow (seedlock/workflow/common.smk) before any job starts.
 # PYTHONHASHSEED only takes effect when an interpreter starts: a job cannot set it for itself.
 FIXED_ENVIRONMENT = {
     "PYTHONHASHSEED": "0",

@@ -20,6 +20,7 @@ WORKFLOW_PARTS = (
     "rules",
     "scripts",
     "seedlock",
+    "experiment",
     "schemas",
     "envs",
     "profiles",

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from seedlock.config import SCHEMA_PATH, load_config, load_schema, validate_config
+from experiment.config import SCHEMA_PATH, load_config, load_schema, validate_config
 from seedlock.errors import ConfigError
 from tests.conftest import REPO, TINY_CONFIG
 
@@ -307,7 +307,7 @@ def test_schema_file_is_where_the_package_looks():
 
 
 def test_models_that_passed_the_import_check_are_not_checked_again(tmp_path, monkeypatch):
-    import seedlock.config
+    import experiment.config
 
     config = yaml.safe_load(TINY_CONFIG.read_text(encoding="utf-8"))
     checked = tmp_path / ".snakemake" / "seedlock" / "checked-models"
@@ -318,7 +318,7 @@ def test_models_that_passed_the_import_check_are_not_checked_again(tmp_path, mon
     def must_not_run(*arguments):
         raise AssertionError("the models were checked again")
 
-    monkeypatch.setattr(seedlock.config, "check_model_spec", must_not_run)
+    monkeypatch.setattr(experiment.config, "check_model_spec", must_not_run)
     validate_config(config, "tiny.yaml", REPO, checked_models=checked)
     monkeypatch.undo()
 

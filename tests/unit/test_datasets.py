@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer
 
-from seedlock.datasets import BUNDLED, encode, load_dataset, row_range, split_table
+from experiment.datasets import BUNDLED, encode, load_dataset, row_range, split_table
 from seedlock.errors import DataError
 
 

@@ -10,15 +10,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from seedlock.estimators import build_estimator, single_threaded_for_prediction
-from seedlock.evaluation import (
+from experiment.estimators import build_estimator, single_threaded_for_prediction
+from experiment.evaluation import (
     class_scores,
     cross_validate,
     learning_curve_table,
     permutation_test,
 )
-from seedlock.scoring import score
-from seedlock.tables import (
+from experiment.scoring import score
+from experiment.tables import (
     fold_summary,
     long_metrics,
     table_one,

@@ -7,8 +7,8 @@ from sklearn.linear_model import Lasso, LogisticRegression
 from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, cross_val_score
 from sklearn.svm import SVC
 
-from seedlock.evaluation import cross_validate
-from seedlock.scoring import score, scorer_task
+from experiment.evaluation import cross_validate
+from experiment.scoring import score, scorer_task
 
 CLASSIFIER_SCORERS = [
     "accuracy",

@@ -13,7 +13,7 @@ from sklearn.model_selection import (
     train_test_split,
 )
 
-from seedlock.splitters import build_splitter, cv_splitter_spec, holdout_split, needs_groups
+from experiment.splitters import build_splitter, cv_splitter_spec, holdout_split, needs_groups
 
 LABELS = np.repeat([0, 1, 2], 50)
 

@@ -61,7 +61,7 @@ def test_the_recipe_has_a_rule_file_a_script_and_an_include():
     assert targets == [
         "rules/label_counts.smk",
         "scripts/label_counts.py",
-        'Snakefile, before include: "rules/verify.smk"',
+        'Snakefile, before include: "seedlock/workflow/verify.smk"',
     ]
 
 

@@ -13,9 +13,9 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from seedlock.datasets import CLASSIFICATION
+from experiment.datasets import CLASSIFICATION
+from experiment.estimators import import_class
 from seedlock.errors import DataError
-from seedlock.estimators import import_class
 
 
 def stratified(setting, task: str) -> bool:

@@ -3,9 +3,10 @@
 import sys
 from pathlib import Path
 
-# The workflow's own seedlock package, not an installed copy. Everything else is imported inside
-# main(), after start_job has set the thread variables that numpy and OpenMP read as they load.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The seedlock package these scripts ship in, not another installed copy. Everything else is
+# imported inside main(), after start_job has set the thread variables that numpy and OpenMP
+# read as they load.
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from seedlock.runtime import start_job
 

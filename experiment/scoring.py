@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from seedlock.datasets import CLASSIFICATION, REGRESSION
+from experiment.datasets import CLASSIFICATION, REGRESSION
 
 # Scorers whose score function lives here compare continuous targets; every other registry
 # scorer compares class labels or class scores.

@@ -5,9 +5,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from seedlock.estimators import single_threaded_for_prediction
-from seedlock.scoring import score
-from seedlock.splitters import needs_groups, splitter_errors
+from experiment.estimators import single_threaded_for_prediction
+from experiment.scoring import score
+from experiment.splitters import needs_groups, splitter_errors
 
 
 def class_scores(estimator, features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, bool]:

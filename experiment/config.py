@@ -6,7 +6,6 @@ that its hyperparameters exist, that a CSV file, its columns and the selected ro
 Every problem becomes one ``ConfigError`` line naming the key.
 """
 
-import copy
 import csv
 import difflib
 import hashlib
@@ -19,14 +18,20 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import jsonschema
-import yaml
-
-from seedlock.datasets import BUNDLED, GROUPS, REGRESSION, feature_names, row_range
+from experiment.datasets import BUNDLED, GROUPS, REGRESSION, feature_names, row_range
+from experiment.estimators import check_model_spec, import_class, step_specs
+from experiment.scoring import scorer_task
+from experiment.splitters import needs_groups, splitter_spec
 from seedlock.errors import ConfigError, DataError
-from seedlock.estimators import check_model_spec, import_class, step_specs
-from seedlock.scoring import scorer_task
-from seedlock.splitters import needs_groups, splitter_spec
+from seedlock.settings import (
+    KEYS,
+    SETTINGS_SCHEMA,
+    read_config,
+    read_yaml,
+    refined,
+    validate_settings,
+    validated,
+)
 from seedlock.writers import write_text
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
@@ -34,34 +39,18 @@ SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.y
 ANALYSES = ("permutation_test", "learning_curve")
 
 
-def _fill_defaults(validator_class):
-    """A validator class that also writes each missing property's default into the instance."""
-    validate_properties = validator_class.VALIDATORS["properties"]
-
-    def properties_with_defaults(validator, properties, instance, schema):
-        if isinstance(instance, dict):
-            for name, subschema in properties.items():
-                if "default" in subschema and name not in instance:
-                    instance[name] = copy.deepcopy(subschema["default"])
-        yield from validate_properties(validator, properties, instance, schema)
-
-    return jsonschema.validators.extend(validator_class, {"properties": properties_with_defaults})
-
-
-DefaultFillingValidator = _fill_defaults(jsonschema.Draft202012Validator)
-
-
 def load_schema(path: Path = SCHEMA_PATH) -> dict:
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
-def key_path(parts) -> str:
-    """``models.svc.params.C`` or ``metrics[0]`` from a jsonschema path, or ``(top level)``."""
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
-    return text or "(top level)"
+    """The experiment's schema with the toolchain's keys (seeds, threads, compute_baseline,
+    verify) added from seedlock's settings schema, refined by what this schema says of them."""
+    schema = read_yaml(path)
+    toolchain = read_yaml(SETTINGS_SCHEMA)
+    own = schema.get("properties", {})
+    schema["$defs"] = {**toolchain["$defs"], **schema.get("$defs", {})}
+    schema["properties"] = {
+        **{key: refined(toolchain["properties"][key], own.get(key, {})) for key in KEYS},
+        **{key: value for key, value in own.items() if key not in KEYS},
+    }
+    return schema
 
 
 def package_stamp(class_path: str) -> list | None:
@@ -257,13 +246,7 @@ def validate_config(
     ``check_imports=False`` skips importing estimators, scorers and splitters (for tools that
     only read settings); ``checked_models`` names a file that remembers a config that passed.
     """
-    resolved = copy.deepcopy(dict(config))
-    validator = DefaultFillingValidator(load_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(resolved))
-    if error is not None:
-        raise ConfigError(source, key_path(error.absolute_path), error.message)
-    # A schema default inside a default is not filled on the first pass; a second pass fills them.
-    validator.validate(resolved)
+    resolved = validated(config, load_schema(), source)
 
     _check_short_keys_beside_splitter(source, config)
     sizes = {
@@ -278,9 +261,7 @@ def validate_config(
     task = experiment_task(resolved, source, checked_models) if check_imports else None
     if task is not None:
         _check_dataset_tasks(source, resolved, task)
-    explicit = resolved["seeds"]["explicit"]
-    if len(set(explicit)) != len(explicit):
-        raise ConfigError(source, "seeds.explicit", "lists a seed twice; replicates must differ")
+    validate_settings(resolved, source)  # what no schema says: replicate seeds differ
     return resolved
 
 
@@ -519,13 +500,5 @@ def _selected_rows(source: str, key: str, dataset: Mapping, n_rows: int) -> int:
 
 def load_config(path: Path, base_dir: Path | None = None, check_imports: bool = True) -> dict:
     """Read a YAML config file and validate it (for the CLI and tests; Snakemake reads its own)."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            config = yaml.safe_load(handle) or {}
-    except OSError as error:
-        raise ConfigError(str(path), "(file)", f"cannot read: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise ConfigError(str(path), "(file)", f"not valid YAML: {error}") from None
-    if not isinstance(config, dict):
-        raise ConfigError(str(path), "(top level)", "must be a mapping of keys to values")
+    config = read_config(path)
     return validate_config(config, str(path), base_dir or Path.cwd(), check_imports)

@@ -1,0 +1,103 @@
+"""The toolchain's settings in a workflow's config: seeds, threads, compute_baseline, verify.
+
+Their schema (``seedlock/schemas/settings.schema.yaml``) ships with the package, so the CLI and
+the bookkeeping rules read them from any workflow's config without knowing its other keys. A
+workflow's own schema may refine these keys (a default of its own); ``refined`` merges the two.
+"""
+
+import copy
+from collections.abc import Mapping
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from seedlock.errors import ConfigError
+
+SETTINGS_SCHEMA = Path(__file__).resolve().parent / "schemas" / "settings.schema.yaml"
+KEYS = ("seeds", "threads", "compute_baseline", "verify")
+
+
+def _fill_defaults(validator_class):
+    """A validator class that also writes each missing property's default into the instance."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def properties_with_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema and name not in instance:
+                    instance[name] = copy.deepcopy(subschema["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return jsonschema.validators.extend(validator_class, {"properties": properties_with_defaults})
+
+
+DefaultFillingValidator = _fill_defaults(jsonschema.Draft202012Validator)
+
+
+def read_yaml(path: Path) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def refined(base: Mapping, refinement: Mapping) -> dict:
+    """``base`` with every mapping of ``refinement`` merged in, key by key; other values of
+    ``refinement`` replace ``base``'s."""
+    merged = copy.deepcopy(dict(base))
+    for key, value in refinement.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = refined(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def key_path(parts) -> str:
+    """``models.svc.params.C`` or ``metrics[0]`` from a jsonschema path, or ``(top level)``."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text or "(top level)"
+
+
+def validated(config: Mapping, schema: Mapping, source: str) -> dict:
+    """A copy of ``config`` with ``schema``'s defaults filled in, or a ``ConfigError`` naming
+    the key of the first problem."""
+    resolved = copy.deepcopy(dict(config))
+    validator = DefaultFillingValidator(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(resolved))
+    if error is not None:
+        raise ConfigError(source, key_path(error.absolute_path), error.message)
+    # A schema default inside a default is not filled on the first pass; a second pass fills them.
+    validator.validate(resolved)
+    return resolved
+
+
+def validate_settings(config: Mapping, source: str) -> dict:
+    """The toolchain's keys of ``config``, validated, with defaults filled in. Other keys are
+    the workflow's and are not looked at."""
+    resolved = validated(
+        {key: config[key] for key in KEYS if key in config}, read_yaml(SETTINGS_SCHEMA), source
+    )
+    explicit = resolved["seeds"]["explicit"]
+    if len(set(explicit)) != len(explicit):
+        raise ConfigError(source, "seeds.explicit", "lists a seed twice; replicates must differ")
+    return resolved
+
+
+def read_config(path: Path) -> dict:
+    """A config file's mapping, or a ``ConfigError`` saying why it cannot be read."""
+    try:
+        config = read_yaml(path) or {}
+    except OSError as error:
+        raise ConfigError(str(path), "(file)", f"cannot read: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(str(path), "(file)", f"not valid YAML: {error}") from None
+    if not isinstance(config, dict):
+        raise ConfigError(str(path), "(top level)", "must be a mapping of keys to values")
+    return config
+
+
+def load_settings(path: Path) -> dict:
+    """The toolchain's settings from a config file (for the CLI and the probe)."""
+    return validate_settings(read_config(path), str(path))

@@ -1,0 +1,162 @@
+# seedlock's helpers for any workflow's rules: the toolchain's settings (seeds, threads,
+# compute_baseline, verify), the fixed job environment, the pinned compute baseline, seeds,
+# threads and code digests. Include it first, after the configfile; include verify.smk last.
+# No rules here.
+import os
+import sys
+from pathlib import Path
+
+# The seedlock package this file ships in, before any other installed copy.
+sys.path.insert(0, str(Path(workflow.current_basedir).parents[1]))
+
+from seedlock import compute
+from seedlock.checksums import file_sha256
+from seedlock.code_digest import code_digests, package_roots
+from seedlock.errors import SeedlockError
+from seedlock.profiles import HOST_LOCK, REFERENCES, canonical_digest
+from seedlock.runtime import fixed_environment
+from seedlock.seeds import job_seed
+from seedlock.settings import validate_settings
+
+# Where the bookkeeping rules' scripts are, for verify.smk.
+TOOLCHAIN_RULES = Path(workflow.current_basedir)
+
+
+def stop(error):
+    """A user error: one line, and no job starts."""
+    print(f"seedlock: error: {error}", file=sys.stderr)
+    sys.exit(2)
+
+
+# Inherited by every job this Snakemake process starts, locally or through a cluster executor.
+try:
+    os.environ.update(fixed_environment())
+except SeedlockError as error:
+    stop(error)
+
+
+wildcard_constraints:
+    env=r"[A-Za-z0-9_-]+",
+
+
+def config_source():
+    """How the config files are named in error messages: relative to the workflow folder."""
+    names = [os.path.relpath(path) for path in workflow.configfiles]
+    return ", ".join(names) or "config"
+
+
+def validated_settings():
+    """The toolchain's keys of the config, validated, with their defaults."""
+    try:
+        return validate_settings(config, config_source())
+    except SeedlockError as error:
+        stop(error)
+
+
+def check_locks_before_any_job():
+    """With --use-conda, stop before any job if an env's lock or pin is stale or tampered with:
+    Snakemake would otherwise build that env from the stale pin, or fall back to the spec.
+    """
+    from snakemake.settings.types import DeploymentMethod
+
+    if DeploymentMethod.CONDA not in workflow.deployment_settings.deployment_method:
+        return
+    from seedlock.fingerprint import conda_subdir
+    from seedlock.locks import check_locks, specs_of
+
+    root = Path(workflow.basedir)
+    specs = [spec for spec in specs_of(root) if spec.parent.name == "envs"]
+    problems = check_locks(root, specs, platforms=[conda_subdir()])
+    for problem in problems:
+        print(f"seedlock: check-locks: {problem}", file=sys.stderr)
+    if problems:
+        sys.exit(2)
+
+
+def pinned_compute_baseline():
+    """Pin the code paths of the config's compute_baseline for every job: the variables go into
+    this process's environment, which every job inherits (locally, or on a cluster node, where
+    the job's own Snakemake reads this file again) before it loads numpy or a BLAS library.
+    A CPU below the baseline stops the run here, with one line. Returns the pins, a param of
+    every rule, so that another baseline reruns every job."""
+    try:
+        variables, notes = compute.plan(settings["compute_baseline"], config_source())
+    except SeedlockError as error:
+        stop(error)
+    for note in notes:
+        print(f"seedlock: note: {note}", file=sys.stderr)
+    compute.apply(variables)
+    # The param: what the pins are, without the tunables of the machine's own that they keep.
+    return {
+        name: value for name, value in variables.items() if name != "GLIBC_TUNABLES"
+    }
+
+
+# Stops the run with one line naming the key, before any job starts.
+settings = validated_settings()
+check_locks_before_any_job()
+# The BLAS kernel and SIMD paths every job computes with; a param of every rule.
+compute_pins = pinned_compute_baseline()
+
+
+def seed_for(step):
+    """A params function: the job's seed, from the root seed, the step and its wildcards."""
+    return lambda wildcards: job_seed(settings["seeds"], step, dict(wildcards.items()))
+
+
+def threads_for(rule):
+    """Threads the config declares for a rule, else its default: they, not --cores, set the
+    job's thread pools."""
+    threads = settings["threads"]
+    return threads.get(rule, threads["default"])
+
+
+def _script_digests(folder, roots):
+    scripts = sorted(Path(folder).glob("*.py"))
+    return {path.stem: digest for path, digest in code_digests(scripts, roots).items()}
+
+
+# Every script's digest, taken in one pass when the workflow is read: the workflow's scripts/,
+# and the toolchain's own.
+SCRIPT_CODE = _script_digests(
+    Path(workflow.basedir, "scripts"), package_roots(Path(workflow.basedir))
+)
+TOOLCHAIN_CODE = _script_digests(
+    TOOLCHAIN_RULES / "scripts", package_roots(TOOLCHAIN_RULES.parents[1])
+)
+
+
+def code_of(script):
+    """A params value: the digest of the package modules scripts/<script>.py imports. Snakemake
+    watches a rule's script but not what it imports; as a param, a change to one of those
+    modules reruns the rule (the params rerun trigger), and leaves other rules alone."""
+    if script not in SCRIPT_CODE:
+        stop(
+            f"code_of({script!r}): no scripts/{script}.py; name the rule's script without "
+            "folder and .py"
+        )
+    return SCRIPT_CODE[script]
+
+
+def environments():
+    """The env specs in envs/: one fingerprint each."""
+    return sorted(path.stem for path in Path(workflow.basedir, "envs").glob("*.yaml"))
+
+
+def reference_files():
+    """Every file under references/: blessing new references reruns the comparison."""
+    base = Path(workflow.basedir, REFERENCES)
+    return sorted(
+        str(p.relative_to(workflow.basedir)) for p in base.rglob("*") if p.is_file()
+    )
+
+
+def lock_files():
+    """The locks that define the environment profile (host lock, env specs and pins)."""
+    candidates = [
+        Path(workflow.basedir, HOST_LOCK),
+        *Path(workflow.basedir, "envs").glob("*"),
+    ]
+    return sorted(
+        str(p.relative_to(workflow.basedir)) for p in candidates if p.is_file()
+    )
