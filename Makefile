@@ -22,8 +22,9 @@ test: $(READY)
 lint: $(READY)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/snakefmt --check Snakefile rules seedlock/workflow
+	$(BIN)/snakefmt --check Snakefile rules seedlock/workflow tests/minimal_workflow
 	$(BIN)/snakemake --lint --configfile config.yaml
+	cd tests/minimal_workflow && $(CURDIR)/$(BIN)/snakemake --lint
 
 lock:
 	uv pip compile pyproject.toml requirements-build.in --all-extras --universal \

@@ -13,7 +13,8 @@ if not workflow.configfiles:
     configfile: "config.yaml"
 
 
-# Seeds, threads, the pinned compute baseline and the job environment, for every rule.
+# Seeds, threads, the pinned compute baseline and the job environment, for every rule. By path:
+# the checkout's own seedlock, also in the copies the probe runs.
 include: "seedlock/workflow/common.smk"
 include: "rules/common.smk"
 

@@ -13,8 +13,9 @@ from seedlock.profiles import HOST_LOCK
 
 # Installed in every venv by its creation, or the project itself: never in the hashed lock.
 HOST_UNLOCKED = {"pip", "seedlock"}
-# Where a step may import from: its env, the workflow's own folders, the interpreter's stdlib.
-ALLOWED_ORIGINS = ("{prefix}/", "{workflow}/", "{python}/")
+# Where a step may import from: its env, the workflow's own folders, the interpreter's stdlib,
+# the seedlock package whose rules the workflow includes.
+ALLOWED_ORIGINS = ("{prefix}/", "{workflow}/", "{python}/", "{toolchain}/")
 
 
 def _package_name(url: str) -> str:

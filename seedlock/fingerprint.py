@@ -105,11 +105,19 @@ def imported_modules(script_paths: Iterable[str]) -> list[str]:
     return sorted(names)
 
 
+# The seedlock package itself: a workflow that includes its rules from an installation elsewhere
+# (another checkout, an editable install) imports it from there.
+TOOLCHAIN = Path(__file__).resolve().parent
+
+
 def _display_path(path: Path, prefix: Path, workflow: Path, python: Path) -> str:
-    """A module's location relative to the env prefix, the workflow folder or the interpreter's
-    own installation, whichever holds it most closely (a host venv lies inside the workflow
-    folder), so fingerprints of one env compare equal across checkouts. Else the absolute path."""
+    """A module's location relative to the env prefix, the workflow folder, the interpreter's
+    own installation or seedlock's own folder, whichever holds it most closely (a host venv lies
+    inside the workflow folder), so fingerprints of one env compare equal across checkouts.
+    Else the absolute path."""
     candidates = ((prefix, "{prefix}"), (workflow, "{workflow}"), (python, "{python}"))
+    if not TOOLCHAIN.is_relative_to(workflow):
+        candidates += ((TOOLCHAIN, "{toolchain}"),)
     roots = [(root, label) for root, label in candidates if path.is_relative_to(root)]
     if not roots:
         return path.as_posix()

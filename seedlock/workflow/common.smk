@@ -160,3 +160,92 @@ def lock_files():
     return sorted(
         str(p.relative_to(workflow.basedir)) for p in candidates if p.is_file()
     )
+
+
+# The bookkeeping rules' helpers (verify.smk).
+
+
+def bookkeeping_env():
+    """The workflow's envs/base.yaml, as a path from this folder: the bookkeeping rules' env."""
+    spec = Path(workflow.basedir, "envs", "base.yaml")
+    if not spec.is_file():
+        stop(
+            "envs/base.yaml: missing; seedlock's checksum and verify rules run in it: an env "
+            "with python, pyyaml and jsonschema, locked like every env (seedlock lock base)"
+        )
+    return os.path.relpath(spec, TOOLCHAIN_RULES)
+
+
+def env_spec(wildcards):
+    """The env's spec in the workflow's envs/, as a path from the bookkeeping rules' file."""
+    return os.path.relpath(
+        Path(workflow.basedir, "envs", f"{wildcards.env}.yaml"), TOOLCHAIN_RULES
+    )
+
+
+def scripts_in_env(wildcards):
+    """The scripts of every rule that runs in this env, whose imports the fingerprint follows.
+    Evaluated when the job is scheduled, after every rule has been defined."""
+    spec = Path(workflow.basedir, "envs", f"{wildcards.env}.yaml").resolve()
+    scripts = set()
+    for candidate in workflow.rules:
+        if not candidate.script or not isinstance(candidate.conda_env, str):
+            continue
+        folder = Path(candidate.snakefile).parent
+        if (folder / candidate.conda_env).resolve() == spec:
+            scripts.add(os.path.relpath(folder / candidate.script, workflow.basedir))
+    return sorted(scripts)
+
+
+def values_of_wildcards(step):
+    """The workflow's wildcard_values(step), if it defines one."""
+    values_for = globals().get("wildcard_values")
+    return values_for(step) if values_for else {}
+
+
+def read_step_graph():
+    from seedlock.rule_graph import step_graph, step_outputs
+
+    try:
+        graph = step_graph(workflow.rules, values_of_wildcards)
+        rules_by_name = {rule.name: rule for rule in workflow.rules}
+        outputs = {
+            step: step_outputs(rules_by_name[step], values_of_wildcards)
+            for step in graph.steps
+        }
+    except SeedlockError as error:
+        stop(error)
+    return graph, outputs
+
+
+def run_record():
+    """What verify records about this run, and bless checks before writing references."""
+    return {
+        "configfiles": {
+            os.path.relpath(path): file_sha256(path) for path in workflow.configfiles
+        },
+        # The config as validated, defaults filled in (a workflow's validation writes them
+        # into config, as Snakemake's own validate() does).
+        "config_sha256": canonical_digest(config),
+        "seeds": settings["seeds"],
+        "threads": settings["threads"],
+        "verify": settings["verify"],
+        "job_environment": fixed_environment(),
+        # The verified steps and their upstream steps, read from the rules.
+        "steps": STEP_GRAPH.as_dict(),
+    }
+
+
+def audit_every_rule():
+    """Every rule that runs code, the ones below included, declares its seed, threads, env, log
+    and benchmark; one line naming the first rule that does not, before any job starts.
+    """
+    from seedlock.rule_audit import audit_rules, thread_key_problems
+
+    problems = audit_rules(workflow.rules)
+    problems += thread_key_problems(
+        settings["threads"], [rule.name for rule in workflow.rules], config_source()
+    )
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        stop(f"{problems[0]}{more}")

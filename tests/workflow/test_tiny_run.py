@@ -208,8 +208,8 @@ def test_a_changed_library_module_reruns_the_steps_that_import_it(first_run, tmp
     workdir = tmp_path / "workflow"
     shutil.copytree(first_run, workdir, symlinks=True)
     assert planned_jobs(workdir) == {}
-    # seedlock/tables.py is imported by the aggregate step's script only
-    with (workdir / "seedlock" / "tables.py").open("a") as module:
+    # experiment/tables.py is imported by the aggregate step's script only
+    with (workdir / "experiment" / "tables.py").open("a") as module:
         module.write("\n# a change that Snakemake's script trigger does not see\n")
     planned = planned_jobs(workdir)
     assert planned.get("aggregate") == 1
