@@ -18,11 +18,11 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from experiment.datasets import BUNDLED, GROUPS, REGRESSION, feature_names, row_range
+from experiment.datasets import BUNDLED, GROUPS, REGRESSION, DataError, feature_names, row_range
 from experiment.estimators import check_model_spec, import_class, step_specs
 from experiment.scoring import scorer_task
 from experiment.splitters import needs_groups, splitter_spec
-from seedlock.errors import ConfigError, DataError
+from seedlock.errors import ConfigError
 from seedlock.settings import (
     KEYS,
     SETTINGS_SCHEMA,

@@ -18,7 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seedlock.errors import DataError
+from seedlock.errors import SeedlockError
+
+
+class DataError(SeedlockError):
+    """A dataset cannot be loaded or is not usable for the task."""
+
 
 TARGET = "target"
 GROUPS = "groups"

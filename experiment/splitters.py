@@ -13,9 +13,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from experiment.datasets import CLASSIFICATION
+from experiment.datasets import CLASSIFICATION, DataError
 from experiment.estimators import import_class
-from seedlock.errors import DataError
 
 
 def stratified(setting, task: str) -> bool:

@@ -2,7 +2,7 @@
 
     # seedlock manifest; check with: sha256sum -c FILE (from the repository root)
     # size 1234
-    9f86d08...  results/train/iris/svc/rep0.pkl
+    9f86d08...  results/greeting/en.txt
 
 GNU ``sha256sum -c`` skips the ``#`` lines, so the file checks with coreutils as it is, and a diff
 of two manifests shows both the size and the hash of every changed file.

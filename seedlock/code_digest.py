@@ -2,7 +2,7 @@
 digest of their code.
 
 Snakemake reruns a job when its script changes, but not when a module the script imports does:
-after a change to, say, the estimator helpers, the old models would stay and be verified as if
+after a change to a helper module, the old outputs would stay and be verified as if
 they came from the new code. A rule that passes the digest of every module its script reaches as
 a param is rerun by Snakemake's `params` rerun trigger when any of them changes, and only then: a
 step whose modules are untouched keeps its outputs.

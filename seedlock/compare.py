@@ -171,7 +171,7 @@ def _flatten(value, prefix: str, into: dict) -> dict:
 
 
 def _json_key_group(key: str) -> str:
-    # Report list elements together: "train[3]" and "train[7]" are both "train[]".
+    # Report list elements together: "scores[3]" and "scores[7]" are both "scores[]".
     group = []
     for part in key.split("["):
         group.append(part.split("]", 1)[-1] if "]" in part else part)

@@ -15,10 +15,6 @@ class ConfigError(SeedlockError):
         super().__init__(f"{source}: {key}: {problem}")
 
 
-class DataError(SeedlockError):
-    """A dataset cannot be loaded or is not usable for classification."""
-
-
 class ManifestError(SeedlockError):
     """A checksum manifest or reference file is malformed or unsafe."""
 

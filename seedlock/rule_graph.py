@@ -3,7 +3,7 @@
 Runs inside the workflow, once, after the last step rule is defined and before the checksum rules
 that it feeds. A step is a rule whose outputs all live under ``results/<rule>/``; its outputs for
 this config are its output patterns filled with every value of each wildcard they name (the
-workflow says which values, for each step: datasets, models, replicates...); a step is upstream
+workflow's ``wildcard_values(step)`` says which); a step is upstream
 of another when it, or a rule it feeds, produces an input of the other's jobs, as Snakemake
 resolves that input (input functions and ``unpack`` included).
 """
@@ -111,8 +111,8 @@ def step_outputs(rule, values_for: WildcardValues) -> list[str]:
 
 def _sample_jobs(jobs: list[dict[str, str]], values: Mapping[str, Sequence[str]]) -> list[dict]:
     """Jobs in which every value of every wildcard appears at least once (the first
-    SAMPLED_VALUES of a longer list): what a rule reads may depend on a wildcard's value (a CSV
-    dataset has an input a bundled one has not), but rarely on a combination, and resolving
+    SAMPLED_VALUES of a longer list): what a rule reads may depend on a wildcard's value (one
+    value's job may read a file another's does not), but rarely on a combination, and resolving
     every job's inputs would double a large dry run (300 replicates: 1,215 jobs resolved took
     more time than the rest of the graph)."""
     if not jobs:
@@ -142,7 +142,7 @@ class _Resolver:
 
     def inputs(self, rule, wildcards: Mapping[str, str]) -> list[str]:
         if not rule.wildcard_names and not any(is_callable(item) for item in rule.input):
-            # Plain paths (aggregate's thousands of inputs): nothing for Snakemake to resolve.
+            # Plain paths (a gathering step's thousands of inputs): nothing to resolve.
             return [str(path) for path in rule.input]
         files, *_ = rule.expand_input(Wildcards(fromdict=dict(wildcards)))
         return [str(path) for path in files]

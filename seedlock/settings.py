@@ -53,7 +53,8 @@ def refined(base: Mapping, refinement: Mapping) -> dict:
 
 
 def key_path(parts) -> str:
-    """``models.svc.params.C`` or ``metrics[0]`` from a jsonschema path, or ``(top level)``."""
+    """``verify.tolerances[0].rtol`` or ``seeds.root`` from a jsonschema path, or
+    ``(top level)``."""
     text = ""
     for part in parts:
         text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)

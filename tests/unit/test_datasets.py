@@ -5,8 +5,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer
 
-from experiment.datasets import BUNDLED, encode, load_dataset, row_range, split_table
-from seedlock.errors import DataError
+from experiment.datasets import BUNDLED, DataError, encode, load_dataset, row_range, split_table
 
 
 @pytest.mark.parametrize("name", sorted(BUNDLED))

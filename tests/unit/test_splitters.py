@@ -91,7 +91,7 @@ def test_group_splitters_ask_for_groups():
 
 
 def test_a_splitter_that_cannot_split_the_data_is_one_line_naming_the_key():
-    from seedlock.errors import DataError
+    from experiment.datasets import DataError
 
     config = {
         "splitter": {"class": "sklearn.model_selection.ShuffleSplit", "params": {"test_size": 2.0}}
