@@ -1,13 +1,15 @@
 """Predictions, cross-validation, permutation tests and learning curves of one (dataset, model)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from experiment.estimators import single_threaded_for_prediction
+from experiment.datasets import split_table
+from experiment.estimators import build_estimator, single_threaded_for_prediction
 from experiment.scoring import score
-from experiment.splitters import needs_groups, splitter_errors
+from experiment.splitters import build_splitter, cv_splitter_spec, needs_groups, splitter_errors
 
 
 def class_scores(estimator, features: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -85,31 +87,46 @@ def _groups_for(splitter, groups: np.ndarray | None) -> dict:
     return {"groups": groups} if groups is not None and needs_groups(splitter) else {}
 
 
-def permutation_test(
-    estimator,
-    features: np.ndarray,
-    target: np.ndarray,
-    groups: np.ndarray | None,
-    splitter,
-    scoring: str,
-    n_permutations: int,
-    seed: int,
-) -> dict:
+@dataclass(frozen=True)
+class Analysis:
+    """What an analysis of one (dataset, model) cross-validates: the data, the cross-validation
+    splitter and the estimator, and the job's seed for what the analysis draws itself."""
+
+    features: np.ndarray
+    target: np.ndarray
+    groups: np.ndarray | None
+    splitter: object
+    estimator: object
+    seed: int
+
+
+def analysis_of(table: pd.DataFrame, cv: Mapping, task: str, spec: Mapping, seed: int) -> Analysis:
+    """The analysis of a prepared table with the config's cross-validation and model spec."""
+    features, target, groups = split_table(table)
+    splitter = build_splitter(cv_splitter_spec(cv, task), seed)
+    # n_jobs=1: scikit-learn predicts inside the analysis, and a forest's predict_proba with
+    # n_jobs>1 sums its trees in thread order, which changes the last bits from run to run.
+    # The job's BLAS and OpenMP pools still get its threads.
+    estimator = build_estimator(spec, seed, threads=1)
+    return Analysis(features, target, groups, splitter, estimator, seed)
+
+
+def permutation_test(analysis: Analysis, scoring: str, n_permutations: int) -> dict:
     """sklearn's permutation_test_score: the cross-validated score, the scores of the same
     cross-validation with the target shuffled (within groups, if the splitter has them), and
     the p-value (1 + permuted scores >= score) / (1 + n_permutations)."""
     from sklearn.model_selection import permutation_test_score
 
-    with splitter_errors("cross_validation", repr(splitter)):
+    with splitter_errors("cross_validation", repr(analysis.splitter)):
         true_score, permuted, p_value = permutation_test_score(
-            estimator,
-            features,
-            target,
-            cv=splitter,
+            analysis.estimator,
+            analysis.features,
+            analysis.target,
+            cv=analysis.splitter,
             scoring=scoring,
             n_permutations=n_permutations,
-            random_state=seed,
-            **_groups_for(splitter, groups),
+            random_state=analysis.seed,
+            **_groups_for(analysis.splitter, analysis.groups),
         )
     return {
         "scoring": scoring,
@@ -117,19 +134,12 @@ def permutation_test(
         "p_value": float(p_value),
         "n_permutations": n_permutations,
         "permutation_scores": [float(value) for value in permuted],
-        "n_samples": len(target),
+        "n_samples": len(analysis.target),
     }
 
 
 def learning_curve_table(
-    estimator,
-    features: np.ndarray,
-    target: np.ndarray,
-    groups: np.ndarray | None,
-    splitter,
-    scoring: str,
-    train_sizes: Sequence[float | int],
-    seed: int,
+    analysis: Analysis, scoring: str, train_sizes: Sequence[float | int]
 ) -> pd.DataFrame:
     """sklearn's learning_curve in long form: one row per training size and fold, with the
     score on the rows trained on and on the fold's test rows. Each fold's training rows are
@@ -137,17 +147,17 @@ def learning_curve_table(
     class (iris) would train its smaller sizes on one or two classes only."""
     from sklearn.model_selection import learning_curve
 
-    with splitter_errors("cross_validation", repr(splitter)):
+    with splitter_errors("cross_validation", repr(analysis.splitter)):
         sizes, train_scores, test_scores = learning_curve(
-            estimator,
-            features,
-            target,
+            analysis.estimator,
+            analysis.features,
+            analysis.target,
             train_sizes=np.asarray(train_sizes),
-            cv=splitter,
+            cv=analysis.splitter,
             scoring=scoring,
             shuffle=True,
-            random_state=seed,
-            **_groups_for(splitter, groups),
+            random_state=analysis.seed,
+            **_groups_for(analysis.splitter, analysis.groups),
         )
     records = [
         {

@@ -14,29 +14,13 @@ def main(snakemake):
     with start_job(snakemake) as job:
         import pandas as pd
 
-        from experiment.datasets import split_table
-        from experiment.estimators import build_estimator
-        from experiment.evaluation import permutation_test
-        from experiment.splitters import build_splitter, cv_splitter_spec
+        from experiment.evaluation import analysis_of, permutation_test
         from seedlock.writers import write_json
 
-        features, target, groups = split_table(pd.read_csv(job.input.table))
-        splitter = build_splitter(cv_splitter_spec(job.params.cv, job.params.task), job.seed)
-        # n_jobs=1: scikit-learn predicts inside this step, and a forest's predict_proba with
-        # n_jobs>1 sums its trees in thread order, which changes the last bits from run to run.
-        # The job's BLAS and OpenMP pools still get its threads.
-        estimator = build_estimator(job.params.spec, job.seed, threads=1)
-        job.log.info("splitter %r, estimator %r", splitter, estimator)
-        result = permutation_test(
-            estimator,
-            features,
-            target,
-            groups,
-            splitter,
-            job.params.scoring,
-            job.params.n_permutations,
-            job.seed,
-        )
+        table = pd.read_csv(job.input.table)
+        analysis = analysis_of(table, job.params.cv, job.params.task, job.params.spec, job.seed)
+        job.log.info("splitter %r, estimator %r", analysis.splitter, analysis.estimator)
+        result = permutation_test(analysis, job.params.scoring, job.params.n_permutations)
         write_json(job.output.test, {**job.wildcards, **result})
         job.log.info("%s %.6g, p = %.6g", result["scoring"], result["score"], result["p_value"])
 

@@ -306,6 +306,27 @@ def plan_runs(
     return plan
 
 
+def check_workflow(root: Path, config: Path, targets: Sequence[str]) -> None:
+    """A dry run of the workflow with ``config``: the workflow's own validation (its config
+    keys, its rules) stops the probe with its one line, before the long runs start."""
+    dry_run = ["--dry-run", "--quiet", "--nolock", "--configfile", str(config)]
+    completed = subprocess.run(
+        [sys.executable, "-m", "snakemake", *targets, *dry_run],
+        cwd=root,
+        env=base_environment(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode == 0:
+        return
+    lines = completed.stderr.strip().splitlines() or [f"snakemake exited {completed.returncode}"]
+    errors = [line for line in lines if line.startswith("seedlock: error: ")]
+    if errors:
+        raise SeedlockError(errors[0].removeprefix("seedlock: error: "))
+    raise SeedlockError(f"a dry run of the workflow with {config} failed: {lines[-1]}")
+
+
 def execute(root: Path, run: Run, workspace: Path) -> None:
     copy_workflow(root, run.folder)
     run.log = workspace / f"{run.name}.log"
@@ -395,9 +416,10 @@ def probe(
         raise SeedlockError(f"{root.resolve()}: no Snakefile; run seedlock probe in the workflow")
     if not config.is_file():
         raise SeedlockError(f"{config}: no such config file; pass --config FILE")
-    thread_settings(config, root)  # a bad config fails here, before any run
+    thread_settings(config, root)  # a bad seedlock key fails here, before any run
     # The checksums rule: every step's manifest and the run record (which holds the step graph).
     targets = list(targets) or ["checksums"]
+    check_workflow(root, config, targets)
     cores = cores or os.cpu_count() or 1
     started = time.perf_counter()
     workspace = Path(tempfile.mkdtemp(prefix="seedlock-probe-"))

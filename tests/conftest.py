@@ -68,6 +68,19 @@ def run_snakemake(
     return completed
 
 
+def run_seedlock(
+    workdir: Path, *arguments: str, timeout: int = 1800
+) -> subprocess.CompletedProcess:
+    """Run this interpreter's ``seedlock`` command in ``workdir``; output is captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "seedlock", *arguments],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def tree_digests(root: Path) -> dict[str, str]:
     """sha256 of every file under ``root``, by path relative to it."""
     return {

@@ -1,13 +1,11 @@
 import subprocess
 import sys
 
-from tests.conftest import REPO
+from tests.conftest import REPO, run_seedlock
 
 
 def seedlock(*arguments, cwd=REPO):
-    return subprocess.run(
-        [sys.executable, "-m", "seedlock", *arguments], cwd=cwd, capture_output=True, text=True
-    )
+    return run_seedlock(cwd, *arguments)
 
 
 def check_config(*arguments, cwd=REPO):

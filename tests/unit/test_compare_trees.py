@@ -1,13 +1,11 @@
 """seedlock compare A B: two result trees, or a result tree and a reference profile."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from seedlock.checksums import hash_files, manifest_text
 from seedlock.profiles import CHECKSUMS, PROVENANCE, VALUES, reference_folders
-from tests.conftest import REPO
+from tests.conftest import REPO, run_seedlock
 
 PREDICTIONS = "results/evaluate/iris/logistic_regression/rep0/predictions.csv"
 METRICS = "results/evaluate/iris/logistic_regression/rep0/metrics.json"
@@ -48,12 +46,7 @@ def write_profile(tree: Path, folder: Path) -> Path:
 
 
 def compare(*arguments, cwd=REPO):
-    return subprocess.run(
-        [sys.executable, "-m", "seedlock", "compare", *arguments],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-    )
+    return run_seedlock(cwd, "compare", *arguments)
 
 
 def test_a_relative_change_of_1e_13_is_equivalent(tmp_path):

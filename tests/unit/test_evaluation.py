@@ -12,6 +12,7 @@ from sklearn.svm import LinearSVC
 
 from experiment.estimators import build_estimator, single_threaded_for_prediction
 from experiment.evaluation import (
+    Analysis,
     class_scores,
     cross_validate,
     learning_curve_table,
@@ -160,27 +161,22 @@ def test_permutation_test_separates_signal_from_noise_and_repeats_exactly():
     features, labels = load_iris(return_X_y=True)
     splitter = StratifiedKFold(3, shuffle=True, random_state=5)
     model = LogisticRegression(max_iter=1000)
-    real = permutation_test(model, features, labels, None, splitter, "accuracy", 19, seed=5)
+    analysis = Analysis(features, labels, None, splitter, model, seed=5)
+    real = permutation_test(analysis, "accuracy", 19)
     assert real["score"] > 0.9 and real["p_value"] == 1 / 20  # nothing shuffled does as well
     assert len(real["permutation_scores"]) == 19
-    assert real == permutation_test(model, features, labels, None, splitter, "accuracy", 19, 5)
+    assert real == permutation_test(analysis, "accuracy", 19)
     noise = np.random.default_rng(0).normal(size=features.shape)
-    chance = permutation_test(model, noise, labels, None, splitter, "accuracy", 19, seed=5)
+    chance = permutation_test(Analysis(noise, labels, None, splitter, model, 5), "accuracy", 19)
     assert chance["p_value"] > 0.05
 
 
 def test_learning_curve_table_has_a_row_per_size_and_fold():
     features, labels = load_iris(return_X_y=True)
     splitter = StratifiedKFold(3, shuffle=True, random_state=1)
+    model = LogisticRegression(max_iter=1000)
     curve = learning_curve_table(
-        LogisticRegression(max_iter=1000),
-        features,
-        labels,
-        None,
-        splitter,
-        "accuracy",
-        [0.5, 1.0],
-        seed=1,
+        Analysis(features, labels, None, splitter, model, seed=1), "accuracy", [0.5, 1.0]
     )
     assert list(curve.columns) == ["n_train", "fold", "train_score", "test_score"]
     assert sorted(set(curve.n_train)) == [50, 100]  # of 100 training rows per fold

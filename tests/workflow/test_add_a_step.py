@@ -6,12 +6,11 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, copy_workflow, run_snakemake
+from tests.conftest import REPO, copy_workflow, run_seedlock, run_snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -46,12 +45,7 @@ def run_workflow(workdir: Path, *arguments: str, check: bool = True):
 
 
 def bless(workdir: Path) -> str:
-    completed = subprocess.run(
-        [sys.executable, "-m", "seedlock", "bless"],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-    )
+    completed = run_seedlock(workdir, "bless")
     assert completed.returncode == 0, completed.stderr
     return completed.stdout
 

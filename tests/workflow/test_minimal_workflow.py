@@ -7,26 +7,18 @@ with its step, like the experiment does."""
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_snakemake
+from tests.conftest import REPO, run_seedlock, run_snakemake
 
 pytestmark = pytest.mark.workflow
 
 MINIMAL = REPO / "tests" / "minimal_workflow"
 
 
-def seedlock(workdir: Path, *arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "seedlock", *arguments],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
+seedlock = run_seedlock
 
 
 def copy_minimal(destination: Path) -> Path:

@@ -2,8 +2,6 @@
 changes are caught and named; the tiny workflow is deterministic under every variation."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +10,7 @@ from seedlock.bless import probe_findings
 from seedlock.checksums import file_sha256
 from seedlock.errors import ReferenceProfileError
 from seedlock.probe import DETERMINISTIC, NONDETERMINISTIC, REPORT, THREAD_DEPENDENT
-from tests.conftest import copy_workflow
+from tests.conftest import copy_workflow, run_seedlock
 
 TINY = "tests/config/tiny.yaml"
 TOY = "results/aggregate/toy"
@@ -83,14 +81,7 @@ VARIED_BY = {
 }
 
 
-def seedlock(workdir, *arguments):
-    return subprocess.run(
-        [sys.executable, "-m", "seedlock", *arguments],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+seedlock = run_seedlock
 
 
 @pytest.fixture(scope="module")

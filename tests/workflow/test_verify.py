@@ -8,7 +8,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ import yaml
 
 from seedlock.cli import main as seedlock_main
 from seedlock.trees import tree_graph
-from tests.conftest import TINY_CONFIG, copy_workflow, run_snakemake, tree_digests
+from tests.conftest import TINY_CONFIG, copy_workflow, run_seedlock, run_snakemake, tree_digests
 
 pytestmark = pytest.mark.workflow
 
@@ -47,12 +46,7 @@ def blessed(tmp_path_factory) -> Path:
     assert first.returncode != 0, "verify must fail while no references exist"
     log = (workdir / "logs/verify/verify.log").read_text()
     assert "no references exist" in log and "seedlock bless" in log
-    bless = subprocess.run(
-        [sys.executable, "-m", "seedlock", "bless"],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-    )
+    bless = run_seedlock(workdir, "bless")
     assert bless.returncode == 0, bless.stderr
     assert "prepare_data: 4 added, 0 changed, 0 removed" in bless.stdout
     run_workflow(workdir)  # verify reruns against the new references and passes
