@@ -16,7 +16,8 @@ def main(snakemake):
         from seedlock.fingerprint import fingerprint
         from seedlock.writers import write_json
 
-        workflow = Path(__file__).resolve().parents[1]
+        # Jobs run in the workflow's folder, where its scripts and packages are.
+        workflow = Path.cwd()
         record = fingerprint(job.wildcards["env"], job.params.scripts, workflow)
         write_json(job.output.fingerprint, record)
         job.log.info(
