@@ -26,10 +26,10 @@ from seedlock.errors import ConfigError
 from seedlock.settings import (
     KEYS,
     SETTINGS_SCHEMA,
+    check_replicate_seeds,
     read_config,
     read_yaml,
     refined,
-    validate_settings,
     validated,
 )
 from seedlock.writers import write_text
@@ -261,7 +261,7 @@ def validate_config(
     task = experiment_task(resolved, source, checked_models) if check_imports else None
     if task is not None:
         _check_dataset_tasks(source, resolved, task)
-    validate_settings(resolved, source)  # what no schema says: replicate seeds differ
+    check_replicate_seeds(resolved, source)
     return resolved
 
 

@@ -80,10 +80,15 @@ def validate_settings(config: Mapping, source: str) -> dict:
     resolved = validated(
         {key: config[key] for key in KEYS if key in config}, read_yaml(SETTINGS_SCHEMA), source
     )
-    explicit = resolved["seeds"]["explicit"]
+    check_replicate_seeds(resolved, source)
+    return resolved
+
+
+def check_replicate_seeds(config: Mapping, source: str) -> None:
+    """What the schema cannot say: explicit replicate seeds differ."""
+    explicit = config["seeds"]["explicit"]
     if len(set(explicit)) != len(explicit):
         raise ConfigError(source, "seeds.explicit", "lists a seed twice; replicates must differ")
-    return resolved
 
 
 def read_config(path: Path) -> dict:
