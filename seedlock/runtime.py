@@ -11,6 +11,7 @@ import os
 import random
 import sys
 
+from seedlock import forkserver
 from seedlock.compute import KERNEL_VARIABLES
 from seedlock.errors import SeedlockError
 
@@ -72,8 +73,15 @@ class Job:
 
 @contextlib.contextmanager
 def start_job(snakemake):
-    """Set up a job and yield a ``Job``; a failure is logged with its traceback, then re-raised."""
+    """Set up a job and yield a ``Job``; a failure is logged with its traceback, then re-raised.
+
+    The job's script runs in a fork of a warm interpreter when one can be had (see
+    seedlock/forkserver.py): then this process exits here with that child's status, and the body
+    of the ``with`` block runs only in the child.
+    """
     job = Job(snakemake)
+    environment = job_environment(job.threads)
+    how_started = forkserver.hand_over(environment)
     with open(snakemake.log[0], "w", encoding="utf-8") as log_file:
         # Send both Python's and C libraries' stderr to the rule's log.
         sys.stderr.flush()
@@ -86,7 +94,6 @@ def start_job(snakemake):
             force=True,
         )
         logging.captureWarnings(True)
-        environment = job_environment(job.threads)
         os.environ.update(environment)
         _seed_global_generators(job.seed)
         _pin_thread_pools(job.threads)
@@ -101,9 +108,12 @@ def start_job(snakemake):
                 sort_keys=True,
             ),
         )
+        job.log.info("%s", how_started)
         try:
             yield job
             _check_kernels(job)
+            if forkserver.IN_CHILD:
+                job.log.info("%s", forkserver.job_resources())
         except SeedlockError as error:
             # A user's mistake (e.g. a text column in a CSV): one line in the log, no traceback.
             job.log.error("%s", error)
