@@ -22,6 +22,8 @@ This module imports only the standard library: the server imports it before the 
 preloads, and jobs import it before numpy.
 """
 
+import contextlib
+import gc
 import hashlib
 import importlib
 import importlib.util
@@ -41,9 +43,26 @@ from pathlib import Path
 SWITCH = "SEEDLOCK_FORKSERVER"
 
 # Imported by the server, in this order, when installed: the packages whose import dominates a
-# step's start. Only packages of the locked environment (never the workflow's own modules, which
-# may change during a run) belong here; each job imports anything else itself.
-PRELOAD = ("numpy", "scipy", "pandas", "sklearn", "snakemake.script")
+# step's start (scikit-learn's estimators, splitters and metrics import scipy and pandas too).
+# Only packages of the locked environment belong here, never the workflow's own modules, which
+# may change during a run; a job imports anything else itself. SEEDLOCK_FORKSERVER_PRELOAD, a
+# comma-separated list, replaces it (e.g. for a workflow built on other libraries).
+PRELOAD = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "sklearn",
+    "sklearn.ensemble",
+    "sklearn.linear_model",
+    "sklearn.metrics",
+    "sklearn.model_selection",
+    "sklearn.neural_network",
+    "sklearn.pipeline",
+    "sklearn.preprocessing",
+    "sklearn.svm",
+    "snakemake.script",
+)
+PRELOAD_VARIABLE = "SEEDLOCK_FORKSERVER_PRELOAD"
 
 IDLE_SECONDS = 30.0
 # A server that has not answered by then is given up; the job runs in its own process.
@@ -66,6 +85,13 @@ def enabled() -> str | None:
     return None
 
 
+def preload() -> tuple[str, ...]:
+    listed = os.environ.get(PRELOAD_VARIABLE)
+    if listed is None:
+        return PRELOAD
+    return tuple(name.strip() for name in listed.split(",") if name.strip())
+
+
 def server_name(environment: dict[str, str]) -> str:
     """The name of the server for jobs started like this one."""
     identity = {
@@ -76,7 +102,7 @@ def server_name(environment: dict[str, str]) -> str:
         "cwd": os.getcwd(),
         "seedlock": _package_parent("seedlock"),
         "snakemake": _package_parent("snakemake"),
-        "preload": PRELOAD,
+        "preload": preload(),
         "environment": sorted(environment.items()),
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:40]
@@ -105,7 +131,7 @@ def hand_over(environment: dict[str, str]) -> str:
     with the reason, for the job's log.
     """
     if IN_CHILD:
-        return "forked from a warm interpreter (pid %d)" % os.getppid()
+        return f"forked from a warm interpreter (pid {os.getppid()})"
     reason = enabled()
     if reason:
         return f"started in its own interpreter: {reason}"
@@ -136,10 +162,9 @@ def _start_server(name: str, environment: dict[str, str]) -> tuple[socket.socket
     log_folder.mkdir(parents=True, exist_ok=True)
     log_path = log_folder / f"{name}.log"
     launcher = (
-        "import sys; sys.path[0] = {seedlock!r}; "
-        "from seedlock.forkserver import serve; serve()"
+        "import sys; sys.path[0] = {seedlock!r}; from seedlock.forkserver import serve; serve()"
     ).format(seedlock=_package_parent("seedlock"))
-    arguments = [name, str(IDLE_SECONDS), _package_parent("snakemake"), *PRELOAD]
+    arguments = [name, str(IDLE_SECONDS), _package_parent("snakemake"), *preload()]
     with open(log_path, "ab") as log:
         server = subprocess.Popen(
             [sys.executable, "-c", launcher, *arguments],
@@ -211,6 +236,9 @@ def serve() -> None:
     for module in preload:
         if _installed(module):
             importlib.import_module(module)
+    # Moves every object so far out of the cyclic collector's reach: the children neither copy
+    # these pages by walking them nor spend half a second walking them again at exit.
+    gc.freeze()
     if threading.active_count() != 1:
         # Forking a process with threads may copy a lock some thread held: not safe.
         raise SystemExit(f"forkserver: {threading.active_count()} threads after preloading")
@@ -311,18 +339,14 @@ class _Server:
     def _report(self, pid: int) -> None:
         _, status = os.waitpid(pid, 0)
         connection = self._forget(pid)
-        try:
+        with contextlib.suppress(OSError):  # the client may be gone
             connection.send(str(os.waitstatus_to_exitcode(status)).encode())
-        except OSError:
-            pass  # the client is gone
         connection.close()
 
     def _client_gone(self, pid: int) -> None:
         """The client was stopped (Snakemake cancelled the job): stop the job too."""
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         os.waitpid(pid, 0)
         self._forget(pid).close()
 
@@ -354,7 +378,7 @@ def _become_job(request: dict, base_path: list[str]) -> None:
 def _standard_stream(fd: int, previous: io.TextIOWrapper) -> io.TextIOWrapper:
     """A new text stream on ``fd``, buffered as the interpreter buffers it at start."""
     writes = fd != 0
-    return io.open(
+    return open(
         fd,
         "w" if writes else "r",
         buffering=1 if writes and os.isatty(fd) else -1,  # 1: by line
@@ -369,7 +393,5 @@ def job_resources() -> str:
     import resource
 
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    return "peak memory %.1f MiB, CPU %.2f s" % (
-        usage.ru_maxrss / 1024,
-        usage.ru_utime + usage.ru_stime,
-    )
+    cpu = usage.ru_utime + usage.ru_stime
+    return f"peak memory {usage.ru_maxrss / 1024:.1f} MiB, CPU {cpu:.2f} s"

@@ -49,6 +49,9 @@ def test_overhead(tmp_path):
     figures = smoke("overhead", tmp_path)
     assert figures["outputs"] == 58  # the tiny config's outputs, rewritten with the same bytes
     assert figures["seconds"]["no_change_rerun"] > 0
+    # The same outputs from jobs started cold, forked from a warm interpreter, on 1 and 2 cores.
+    assert figures["workflow_vs_one_process"] > 0 and figures["cold_workflow_vs_one_process"] > 0
+    assert figures["two_cores_vs_one_core"] > 0
     assert 0 < figures["checksum_and_verify_share"] < 1
     assert figures["job_seconds_by_rule"]["train"] > 0
 

@@ -1,0 +1,137 @@
+"""Jobs handed to a warm fork server run as they would in their own interpreter: same arguments,
+folder, environment, streams and exit status, and they stop when their client is stopped."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import REPO
+
+# Stands for a job's script: it hands itself over, then reports what it sees.
+CLIENT = """
+import json, os, sys, time
+preloaded = "numpy" in sys.modules
+sys.path.insert(0, {repo!r})
+from seedlock import forkserver
+how = forkserver.hand_over({{"OMP_NUM_THREADS": "1"}})
+print(json.dumps({{
+    "how": how,
+    "forked": forkserver.IN_CHILD,
+    "numpy_preloaded": preloaded,
+    "pid": os.getpid(),
+    "server": os.getppid(),
+    "argv": sys.argv,
+    "cwd": os.getcwd(),
+    "path0": sys.path[1],
+    "environment": dict(os.environ),
+    "stdin": sys.stdin.read(),
+}}))
+sys.stdout.flush()
+mode = sys.argv[1]
+if mode == "raise":
+    raise ValueError("boom")
+if mode == "exit":
+    sys.exit(3)
+if mode == "sleep":
+    with open("sleeping", "w") as handle:
+        handle.write(str(os.getpid()))
+    time.sleep(120)
+"""
+
+
+@pytest.fixture
+def client(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text(CLIENT.format(repo=str(REPO)), encoding="utf-8")
+    return script
+
+
+def run_job(script, mode="ok", extra=None, stdin="", timeout=180):
+    environment = {**os.environ, **(extra or {})}
+    environment.pop("SEEDLOCK_FORKSERVER", None)
+    environment.update(extra or {})
+    return subprocess.run(
+        [sys.executable, str(script), mode],
+        cwd=script.parent,
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def report(completed):
+    return json.loads(completed.stdout.splitlines()[0])
+
+
+def test_a_forked_job_sees_what_its_own_interpreter_would(client):
+    first, second = run_job(client, stdin="to the job"), run_job(client)
+    cold = run_job(client, extra={"SEEDLOCK_FORKSERVER": "0"})
+    assert first.returncode == second.returncode == cold.returncode == 0, first.stderr
+    first, second, cold = report(first), report(second), report(cold)
+    assert first["forked"] and second["forked"] and not cold["forked"]
+    assert "SEEDLOCK_FORKSERVER=0" in cold["how"]
+    # One server for both jobs, which had numpy imported before the job began.
+    assert first["server"] == second["server"]
+    assert first["numpy_preloaded"] and not cold["numpy_preloaded"]
+    assert first["stdin"] == "to the job"
+    for seen in (first, second):
+        assert seen["argv"] == cold["argv"] == [str(client), "ok"]
+        assert seen["cwd"] == cold["cwd"]
+        assert seen["path0"] == cold["path0"] == str(client.parent)
+        environment = {k: v for k, v in seen["environment"].items() if k != "SEEDLOCK_FORKSERVER"}
+        cold_environment = {
+            k: v for k, v in cold["environment"].items() if k != "SEEDLOCK_FORKSERVER"
+        }
+        assert environment == cold_environment
+
+
+def test_exit_status_and_traceback_reach_the_client(client):
+    exited = run_job(client, "exit")
+    assert exited.returncode == 3
+    assert report(exited)["forked"]
+    raised = run_job(client, "raise")
+    assert raised.returncode == 1
+    assert raised.stderr.rstrip().endswith("ValueError: boom")
+
+
+def test_jobs_with_other_environments_get_other_servers(client):
+    one = report(run_job(client))
+    other = report(run_job(client, extra={"SEEDLOCK_TEST_VARIABLE": "1"}))
+    assert one["forked"] and other["forked"]
+    assert one["server"] != other["server"]
+
+
+def test_stopping_the_client_stops_its_job(client):
+    process = subprocess.Popen(
+        [sys.executable, str(client), "sleep"],
+        cwd=client.parent,
+        env={k: v for k, v in os.environ.items() if k != "SEEDLOCK_FORKSERVER"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    marker = client.parent / "sleeping"
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert time.monotonic() < deadline, "the job did not start"
+        assert process.poll() is None, process.stderr.read()
+        time.sleep(0.05)
+    time.sleep(0.1)
+    job = int(marker.read_text())
+    assert job != process.pid  # the job runs in the forked child, not in the client
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            os.kill(job, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "the forked job outlived its client"
+        time.sleep(0.05)
