@@ -22,6 +22,7 @@ This module imports only the standard library: the server imports it before the 
 preloads, and jobs import it before numpy.
 """
 
+import atexit
 import contextlib
 import gc
 import hashlib
@@ -253,9 +254,55 @@ def serve() -> None:
     if request is None:
         return
     _become_job(request, base_path)
+    _exit_after(_run_script, request["argv"][0])
+
+
+def _run_script(path: str) -> None:
     import runpy
 
-    runpy.run_path(request["argv"][0], run_name="__main__")
+    runpy.run_path(path, run_name="__main__")
+
+
+def _exit_after(job, *arguments) -> None:
+    """Run ``job`` and end the process as the interpreter ends a script, less its teardown.
+
+    The exit status, the printed traceback or SystemExit message, the wait for threads and the
+    atexit functions are the interpreter's own; then every file still open is flushed and the
+    process leaves without tearing down its modules one object at a time, which took 0.1-0.5 s
+    per job with scikit-learn loaded (multiprocessing ends its forked children the same way).
+    """
+    try:
+        job(*arguments)
+        code = 0
+    except SystemExit as stop:
+        code = _system_exit_code(stop)
+    except BaseException:
+        sys.excepthook(*sys.exc_info())
+        code = 1
+    threading._shutdown()  # as at the end of any script: wait for non-daemon threads
+    atexit._run_exitfuncs()
+    _flush_open_files()
+    os._exit(code)
+
+
+def _system_exit_code(stop: SystemExit) -> int:
+    if stop.code is None:
+        return 0
+    if isinstance(stop.code, int):
+        return stop.code & 0xFF
+    print(stop.code, file=sys.stderr)
+    return 1
+
+
+def _flush_open_files() -> None:
+    """What the interpreter's teardown would write: buffers of files the job left open."""
+    for thing in gc.get_objects():
+        if isinstance(thing, io.IOBase) and not thing.closed:
+            with contextlib.suppress(Exception):
+                thing.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
 
 
 def _installed(module: str) -> bool:

@@ -72,16 +72,19 @@ class Job:
 
 
 @contextlib.contextmanager
-def start_job(snakemake):
+def start_job(snakemake, fork: bool = True):
     """Set up a job and yield a ``Job``; a failure is logged with its traceback, then re-raised.
 
-    The job's script runs in a fork of a warm interpreter when one can be had (see
-    seedlock/forkserver.py): then this process exits here with that child's status, and the body
-    of the ``with`` block runs only in the child.
+    With ``fork``, the job's script runs in a fork of a warm interpreter when one can be had
+    (see seedlock/forkserver.py): then this process exits here with that child's status, and the
+    body of the ``with`` block runs only in the child.
     """
     job = Job(snakemake)
     environment = job_environment(job.threads)
-    how_started = forkserver.hand_over(environment)
+    if fork:
+        how_started = forkserver.hand_over(environment)
+    else:
+        how_started = "started in its own interpreter: a step that loads no numerical library"
     with open(snakemake.log[0], "w", encoding="utf-8") as log_file:
         # Send both Python's and C libraries' stderr to the rule's log.
         sys.stderr.flush()

@@ -37,6 +37,12 @@ if mode == "raise":
     raise ValueError("boom")
 if mode == "exit":
     sys.exit(3)
+if mode == "message":
+    sys.exit("seedlock: error: a message")
+if mode == "unflushed":
+    # A module keeps the file open: only the end of the process writes its buffer.
+    import kept_open
+    kept_open.handle.write("written at exit")
 if mode == "sleep":
     with open("sleeping", "w") as handle:
         handle.write(str(os.getpid()))
@@ -99,6 +105,15 @@ def test_exit_status_and_traceback_reach_the_client(client):
     raised = run_job(client, "raise")
     assert raised.returncode == 1
     assert raised.stderr.rstrip().endswith("ValueError: boom")
+    message = run_job(client, "message")
+    assert (message.returncode, message.stderr) == (1, "seedlock: error: a message\n")
+
+
+def test_a_file_left_open_is_written_at_exit(client):
+    (client.parent / "kept_open.py").write_text('handle = open("unflushed.txt", "w")\n')
+    completed = run_job(client, "unflushed")
+    assert completed.returncode == 0 and report(completed)["forked"]
+    assert (client.parent / "unflushed.txt").read_text() == "written at exit"
 
 
 def test_jobs_with_other_environments_get_other_servers(client):

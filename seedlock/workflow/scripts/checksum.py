@@ -12,7 +12,9 @@ from seedlock.runtime import start_job
 
 
 def main(snakemake):
-    with start_job(snakemake) as job:
+    # Bookkeeping, with no numerical library to preload: its own interpreter starts as fast
+    # as a fork would.
+    with start_job(snakemake, fork=False) as job:
         from seedlock.checksums import hash_files, manifest_text
         from seedlock.writers import write_text
 
