@@ -277,8 +277,10 @@ def _exit_after(job, *arguments) -> None:
     except SystemExit as stop:
         code = _system_exit_code(stop)
     except BaseException:
-        sys.excepthook(*sys.exc_info())
         code = 1
+        # As the interpreter does, a closed sys.stderr (a job's log, closed) loses the traceback.
+        with contextlib.suppress(Exception):
+            sys.excepthook(*sys.exc_info())
     threading._shutdown()  # as at the end of any script: wait for non-daemon threads
     atexit._run_exitfuncs()
     _flush_open_files()
@@ -290,7 +292,8 @@ def _system_exit_code(stop: SystemExit) -> int:
         return 0
     if isinstance(stop.code, int):
         return stop.code & 0xFF
-    print(stop.code, file=sys.stderr)
+    with contextlib.suppress(Exception):  # lost with a closed sys.stderr, as by the interpreter
+        print(stop.code, file=sys.stderr)
     return 1
 
 

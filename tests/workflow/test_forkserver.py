@@ -39,6 +39,14 @@ if mode == "exit":
     sys.exit(3)
 if mode == "message":
     sys.exit("seedlock: error: a message")
+if mode == "closed-stderr":
+    # As start_job leaves it: stderr sent to the job's log, which is closed by now.
+    with open("job.log", "w") as log:
+        sys.stderr.flush()
+        os.dup2(log.fileno(), 2)
+        sys.stderr = log
+        print("in the log", file=sys.stderr)
+    sys.exit("seedlock: error: lost, as in its own interpreter")
 if mode == "unflushed":
     # A module keeps the file open: only the end of the process writes its buffer.
     import kept_open
@@ -107,6 +115,16 @@ def test_exit_status_and_traceback_reach_the_client(client):
     assert raised.stderr.rstrip().endswith("ValueError: boom")
     message = run_job(client, "message")
     assert (message.returncode, message.stderr) == (1, "seedlock: error: a message\n")
+
+
+def test_a_message_to_a_closed_log_is_lost_quietly_as_in_its_own_interpreter(client):
+    logs = {}
+    for how, extra in (("forked", {}), ("cold", {"SEEDLOCK_FORKSERVER": "0"})):
+        completed = run_job(client, "closed-stderr", extra=extra)
+        assert completed.returncode == 1
+        logs[how] = (client.parent / "job.log").read_text()
+    # (the interpreter may add a blank line; nothing else)
+    assert logs["forked"].strip() == logs["cold"].strip() == "in the log"
 
 
 def test_a_file_left_open_is_written_at_exit(client):
