@@ -73,6 +73,11 @@ MAX_REQUEST = 1 << 20
 # Raised when the protocol between client and server changes, so old servers are not reused.
 PROTOCOL = 1
 
+# The exit status of a server that found its name taken by another one.
+NAME_TAKEN = 3
+# The server's first answer to a request: the job's child exists.
+FORKED = b"forked"
+
 # True in a forked child: its job must run here, not be handed over again.
 IN_CHILD = False
 
@@ -144,6 +149,8 @@ def hand_over(environment: dict[str, str]) -> str:
             return f"started in its own interpreter: {reason}"
     with connection:
         status = _run_remotely(connection)
+    if status is None:
+        return "started in its own interpreter: the fork server left before taking the job"
     _exit_like(status)
 
 
@@ -166,33 +173,38 @@ def _start_server(name: str, environment: dict[str, str]) -> tuple[socket.socket
         "import sys; sys.path[0] = {seedlock!r}; from seedlock.forkserver import serve; serve()"
     ).format(seedlock=_package_parent("seedlock"))
     arguments = [name, str(IDLE_SECONDS), _package_parent("snakemake"), *preload()]
-    with open(log_path, "ab") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-c", launcher, *arguments],
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,  # Ctrl-C in the terminal stops jobs, not the server
-        )
-    deadline = time.monotonic() + START_SECONDS
+
+    def spawn() -> subprocess.Popen:
+        with open(log_path, "ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-c", launcher, *arguments],
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,  # Ctrl-C in the terminal stops jobs, not the server
+            )
+
+    server, spawned = spawn(), time.monotonic()
+    deadline = spawned + START_SECONDS
     while time.monotonic() < deadline:
         connection = _connect(name)
         if connection is not None:
             return connection, ""
-        if server.poll() is not None:
-            # It exited: another job's server took the name first (connect again), or it failed.
-            connection = _connect(name)
-            if connection is not None:
-                return connection, ""
+        ended = server.poll()
+        if ended == NAME_TAKEN and time.monotonic() - spawned > 1.0:
+            # Another job's server is preloading; if it failed, the name is free again.
+            server, spawned = spawn(), time.monotonic()
+        elif ended not in (None, NAME_TAKEN):
             return None, f"the fork server failed, see {log_path}"
         time.sleep(0.02)
     server.kill()
     return None, f"the fork server did not start within {START_SECONDS:.0f} s, see {log_path}"
 
 
-def _run_remotely(connection: socket.socket) -> int:
-    """Send this job to the server; the child's wait status, as os.waitstatus_to_exitcode gives."""
+def _run_remotely(connection: socket.socket) -> int | None:
+    """Send this job to the server; the child's wait status, as os.waitstatus_to_exitcode gives,
+    or None if the server left before forking it (then nothing of the job ran)."""
     umask = os.umask(0o022)
     os.umask(umask)
     request = {
@@ -203,7 +215,12 @@ def _run_remotely(connection: socket.socket) -> int:
     }
     sys.stdout.flush()
     sys.stderr.flush()
-    socket.send_fds(connection, [json.dumps(request).encode()], [0, 1, 2])
+    try:
+        socket.send_fds(connection, [json.dumps(request).encode()], [0, 1, 2])
+        if connection.recv(64) != FORKED:
+            return None
+    except OSError:
+        return None
     reply = connection.recv(64)
     if not reply:
         # The server died while the job ran (killed, out of memory): its outputs are not to be
@@ -225,30 +242,32 @@ def _exit_like(code: int):
 
 
 def serve() -> None:
-    """The server's entry point: preload, listen, and fork one child per job.
-
-    Returns only in a child, which then runs its job's script here, at the top of the stack,
-    so that the interpreter ends it as it ends any script (exit code, traceback, atexit).
-    """
+    """The server's entry point: preload, listen, and fork one child per job, which runs its
+    job's script here and ends there (see _exit_after)."""
     name, idle, snakemake_parent, *preload = sys.argv[1:]
     base_path = sys.path[1:]  # sys.path[0] is seedlock's parent, set by the launcher
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        # Claimed before preloading, so that two jobs starting at once do not both preload;
+        # clients are refused until listen() below, and keep trying.
+        listener.bind(_address(name))
+    except OSError as error:
+        print(f"forkserver: {error}; another server has this name", file=sys.stderr)
+        sys.exit(NAME_TAKEN)
     if snakemake_parent:
         sys.path.append(snakemake_parent)
     for module in preload:
-        if _installed(module):
-            importlib.import_module(module)
+        try:
+            if _installed(module):
+                importlib.import_module(module)
+        except Exception as error:  # the job that needs it fails on its own import, with its log
+            print(f"forkserver: not preloaded: {module}: {error!r}", file=sys.stderr)
     # Moves every object so far out of the cyclic collector's reach: the children neither copy
     # these pages by walking them nor spend half a second walking them again at exit.
     gc.freeze()
     if threading.active_count() != 1:
         # Forking a process with threads may copy a lock some thread held: not safe.
         raise SystemExit(f"forkserver: {threading.active_count()} threads after preloading")
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    try:
-        listener.bind(_address(name))
-    except OSError as error:  # another job's server got the name first: it serves
-        print(f"forkserver: {error}; leaving", file=sys.stderr)
-        return
     listener.listen(64)
     request = _Server(listener, float(idle)).run()
     if request is None:
@@ -364,6 +383,8 @@ class _Server:
             return request
         for fd in fds:
             os.close(fd)
+        with contextlib.suppress(OSError):  # a client gone already is seen below
+            connection.send(FORKED)
         pidfd = os.pidfd_open(pid)
         self.jobs[pid] = (connection, pidfd)
         self.selector.register(connection, selectors.EVENT_READ, (pid, "client"))

@@ -168,3 +168,28 @@ def test_stopping_the_client_stops_its_job(client):
             break
         assert time.monotonic() < deadline, "the forked job outlived its client"
         time.sleep(0.05)
+
+
+def test_jobs_starting_together_share_one_server(client):
+    # A variable of their own: no server exists yet for this environment.
+    environment = {**os.environ, "SEEDLOCK_TEST_TOGETHER": str(time.time())}
+    environment.pop("SEEDLOCK_FORKSERVER", None)
+    processes = [
+        subprocess.Popen(
+            [sys.executable, str(client), "ok"],
+            cwd=client.parent,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    seen = []
+    for process in processes:
+        stdout, stderr = process.communicate(timeout=180)
+        assert process.returncode == 0, stderr
+        seen.append(json.loads(stdout.splitlines()[0]))
+    assert all(job["forked"] for job in seen)
+    assert len({job["server"] for job in seen}) == 1
