@@ -192,7 +192,7 @@ def _start_server(name: str, environment: dict[str, str]) -> tuple[socket.socket
         if connection is not None:
             return connection, ""
         ended = server.poll()
-        if ended == NAME_TAKEN and time.monotonic() - spawned > 1.0:
+        if ended == NAME_TAKEN and time.monotonic() - spawned > 5.0:
             # Another job's server is preloading; if it failed, the name is free again.
             server, spawned = spawn(), time.monotonic()
         elif ended not in (None, NAME_TAKEN):
