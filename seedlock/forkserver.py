@@ -65,7 +65,9 @@ PRELOAD = (
 )
 PRELOAD_VARIABLE = "SEEDLOCK_FORKSERVER_PRELOAD"
 
-IDLE_SECONDS = 30.0
+# Jobs of a run follow each other within milliseconds; on a cluster, a server started in one
+# job's step never sees another job, so it should not hold its memory long.
+IDLE_SECONDS = 10.0
 # A server that has not answered by then is given up; the job runs in its own process.
 START_SECONDS = 120.0
 # The request (argv, folder, environment) travels as one datagram.
