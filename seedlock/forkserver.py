@@ -90,6 +90,32 @@ def enabled() -> str | None:
         return f"{SWITCH}=0"
     if not sys.platform.startswith("linux") or not hasattr(os, "pidfd_open"):
         return "the fork server needs Linux 5.3 or later"
+    if snakemake_mode() == "remote":
+        # A cluster executor starts one Snakemake per job (per SLURM step, say), whose server
+        # would never see a second job: preloading would only add to this one's time.
+        return "a cluster job (its Snakemake runs with --mode remote)"
+    return None
+
+
+def snakemake_mode(pid: int | None = None) -> str | None:
+    """The --mode of the nearest Snakemake process above this one (``default`` when not
+    given), or None when no ancestor is a Snakemake."""
+    pid = os.getppid() if pid is None else pid
+    for _ in range(16):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                arguments = handle.read().decode(errors="replace").split("\0")
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                parent = int(handle.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return None
+        if any(Path(argument).name == "snakemake" for argument in arguments[:3]):
+            if "--mode" in arguments[:-1]:
+                return arguments[arguments.index("--mode") + 1]
+            return "default"
+        if parent <= 1:
+            return None
+        pid = parent
     return None
 
 

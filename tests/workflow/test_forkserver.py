@@ -193,3 +193,29 @@ def test_jobs_starting_together_share_one_server(client):
         seen.append(json.loads(stdout.splitlines()[0]))
     assert all(job["forked"] for job in seen)
     assert len({job["server"] for job in seen}) == 1
+
+
+def test_a_cluster_job_starts_in_its_own_interpreter(client):
+    # Its parent looks like the Snakemake a cluster executor starts for one job.
+    parent = (
+        "import subprocess, sys; "
+        f"sys.exit(subprocess.run([{sys.executable!r}, {str(client)!r}, 'ok']).returncode)"
+    )
+    completed = subprocess.run(
+        [
+            "bash",
+            "-c",
+            'exec -a /opt/bin/snakemake "$0" -c "$1" --mode remote',
+            sys.executable,
+            parent,
+        ],
+        cwd=client.parent,
+        env={k: v for k, v in os.environ.items() if k != "SEEDLOCK_FORKSERVER"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert completed.returncode == 0, completed.stderr
+    seen = report(completed)
+    assert not seen["forked"]
+    assert "--mode remote" in seen["how"]
