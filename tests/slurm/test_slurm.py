@@ -132,6 +132,9 @@ def test_every_non_local_job_went_through_sbatch(local_and_cluster):
     assert not {rule for rule in submitted_rules if is_local(rule)}
     # The local rules ran here, not in the queue, and left their logs.
     assert (cluster / "logs" / "verify" / "verify.log").is_file()
+    # A submitted job has a Snakemake of its own: no fork server, whose preloading it would pay.
+    train_log = (cluster / "logs" / "train" / "iris" / "random_forest" / "rep0.log").read_text()
+    assert "started in its own interpreter: a cluster job" in train_log
 
 
 def test_a_failing_job_fails_the_run(tmp_path):
