@@ -169,10 +169,12 @@ def hand_over(environment: dict[str, str]) -> str:
     reason = enabled()
     if reason:
         return f"started in its own interpreter: {reason}"
-    name = server_name({**os.environ, **environment})
+    # The interpreter this job would be: the server is started with, and named after, it.
+    interpreter_environment = {**os.environ, **environment}
+    name = server_name(interpreter_environment)
     connection = _connect(name)
     if connection is None:
-        connection, reason = _start_server(name, {**os.environ, **environment})
+        connection, reason = _start_server(name, interpreter_environment)
         if connection is None:
             return f"started in its own interpreter: {reason}"
     with connection:
