@@ -3,16 +3,19 @@
 Skipped when no cluster answers; CI starts one before the tests.
 """
 
+import os
 import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
 
 from seedlock.trees import tree_graph
-from tests.conftest import REPO, copy_workflow, run_snakemake, tree_digests
+from tests.conftest import copy_workflow, run_snakemake, tree_digests
+from tests.slurm.cluster import cluster_is_up, cluster_profile, submit_and_wait
 
 pytestmark = pytest.mark.slurm
 
@@ -30,41 +33,11 @@ def is_local(rule: str) -> bool:
     return rule in LOCAL_RULES or rule.startswith("checksum_")
 
 
-def cluster_is_up() -> bool:
-    if not shutil.which("sinfo"):
-        return False
-    answer = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True)
-    return answer.returncode == 0 and any(
-        state in answer.stdout for state in ("idle", "mixed", "allocated")
-    )
-
-
 if not cluster_is_up():
     pytest.skip(
         "no SLURM cluster answers; start one with: bash tests/slurm/start.sh",
         allow_module_level=True,
     )
-
-
-def cluster_profile(workdir, retries=None):
-    """profiles/slurm as shipped, in host mode, with the settings of the test cluster: it has no
-    slurmdbd, so job status comes from squeue (which needs MinJobAge >= 3 x the first wait)."""
-    profile = yaml.safe_load((REPO / "profiles" / "slurm" / "config.yaml").read_text())
-    del profile["use-conda"]
-    profile.update(
-        {
-            "latency-wait": 5,
-            "slurm-status-command": "squeue",
-            "slurm-init-seconds-before-status-checks": 2,
-            "slurm-keep-successful-logs": True,
-        }
-    )
-    if retries is not None:
-        profile["retries"] = retries
-    folder = workdir / "profiles" / "slurm-test"
-    folder.mkdir(parents=True)
-    (folder / "config.yaml").write_text(yaml.safe_dump(profile))
-    return "profiles/slurm-test"
 
 
 def step_outputs(workdir):
@@ -135,6 +108,50 @@ def test_every_non_local_job_went_through_sbatch(local_and_cluster):
     # A submitted job has a Snakemake of its own: no fork server, whose preloading it would pay.
     train_log = (cluster / "logs" / "train" / "iris" / "random_forest" / "rep0.log").read_text()
     assert "started in its own interpreter: a cluster job" in train_log
+
+
+ALLOCATION_SCRIPT = "profiles/slurm/one-allocation.sbatch"
+
+
+def submit_environment(path: str) -> dict:
+    """The submitting shell's environment, with ``path`` as PATH (sbatch hands it to the job)."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEMAKE")}
+    return {**environment, "PATH": path}
+
+
+def test_one_allocation_runs_the_workflow_as_on_a_laptop(local_and_cluster, tmp_path):
+    local, _, _ = local_and_cluster
+    workdir = copy_workflow(tmp_path / "workflow")
+    shutil.copytree(local / "references", workdir / "references")
+    venv_path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    job, state = submit_and_wait(
+        ["--cpus-per-task", "2", ALLOCATION_SCRIPT, "--configfile", TINY],
+        workdir,
+        submit_environment(venv_path),
+    )
+    log = (workdir / f"slurm-seedlock-{job}.log").read_text()
+    assert state == "COMPLETED", log[-3000:]
+    assert step_outputs(workdir) == step_outputs(local)
+    verdict = (workdir / "results" / "verify" / "verdict.txt").read_text()
+    assert verdict.startswith("seedlock verify: PASS") and "58 MATCH" in verdict
+    # Snakemake ran every job on the allocated node itself, on its 2 CPUs, none through sbatch,
+    # and the numerical ones forked from a warm interpreter, as on a laptop.
+    assert "Provided cores: 2" in log
+    assert not submitted_jobs(log) and not (workdir / ".snakemake" / "slurm_logs").exists()
+    train_log = (workdir / "logs" / "train" / "iris" / "random_forest" / "rep0.log").read_text()
+    assert "forked from a warm interpreter" in train_log
+
+
+def test_one_allocation_without_snakemake_says_what_to_do(tmp_path):
+    workdir = copy_workflow(tmp_path / "workflow")
+    job, state = submit_and_wait([ALLOCATION_SCRIPT], workdir, submit_environment("/usr/bin:/bin"))
+    log = (workdir / f"slurm-seedlock-{job}.log").read_text()
+    assert state == "FAILED"
+    assert log.splitlines() == [
+        "seedlock: error: no snakemake on the job's PATH; activate the environment that has it "
+        "(e.g. source .venv/bin/activate) in the shell you submit from, and submit again"
+    ]
+    assert not (workdir / "results").exists()
 
 
 def test_a_failing_job_fails_the_run(tmp_path):
