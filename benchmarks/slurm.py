@@ -37,6 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=REPO / "tests" / "config" / "tiny.yaml")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--smoke", action="store_true", help="the same: the tiny config is small")
     arguments = parser.parse_args()
     if not cluster_is_up():
         raise SystemExit("benchmark: no SLURM cluster answers; start: bash tests/slurm/start.sh")

@@ -5,7 +5,10 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import REPO
+from tests.slurm.cluster import cluster_is_up
 
 
 def smoke(name: str, tmp_path) -> dict:
@@ -62,3 +65,20 @@ def test_compute_baseline(tmp_path):
     steps = figures["native_vs_baseline_by_step"]
     assert sum(row["outputs"] for row in steps.values()) == 58
     assert all(0 <= row["differ"] <= row["outputs"] for row in steps.values())
+
+
+def test_probe(tmp_path):
+    figures = smoke("probe", tmp_path)
+    assert figures["targets"] == ["checksums"] and figures["probe_status"] == "DETERMINISTIC"
+    assert set(figures["seconds"]["probe_runs"]) == {"baseline", "varied", "threads-2"}
+    assert figures["probe_vs_make_run"] > 0
+
+
+@pytest.mark.slurm
+def test_slurm(tmp_path):
+    if not cluster_is_up():
+        pytest.skip("no SLURM cluster answers; start one with: bash tests/slurm/start.sh")
+    figures = smoke("slurm", tmp_path)
+    # Local, one allocation and one job per step wrote the tiny config's 58 outputs alike.
+    assert figures["outputs"] == 58 and figures["per_step_submissions"] > 1
+    assert figures["one_allocation_vs_local"] > 0 and figures["per_step_vs_local"] > 0
