@@ -17,7 +17,6 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,9 +27,13 @@ from common import REPO, report, run
 from seedlock.checksums import hash_files
 from seedlock.probe import copy_workflow
 from seedlock.trees import output_files, tree_graph
-from tests.slurm.cluster import cluster_is_up, cluster_profile, submit_and_wait
-
-ALLOCATION_SCRIPT = "profiles/slurm/one-allocation.sbatch"
+from tests.slurm.cluster import (
+    ALLOCATION_SCRIPT,
+    cluster_is_up,
+    cluster_profile,
+    submit_and_wait,
+    submit_environment,
+)
 
 
 def main() -> None:
@@ -46,8 +49,7 @@ def main() -> None:
     snakemake = [sys.executable, "-m", "snakemake"]
     # Last on every command line: --configfile takes every argument after it.
     configfile = ["--configfile", config]
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEMAKE")}
-    environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    environment = submit_environment()
 
     workspace = Path(tempfile.mkdtemp(prefix="seedlock-bench-slurm-"))
 
@@ -103,7 +105,7 @@ def main() -> None:
             raise SystemExit("benchmark: the per-step run wrote other bytes than local")
         submissions = len(re.findall(r"submitted with SLURM jobid", completed.stderr))
     finally:
-        subprocess.run(["rm", "-rf", str(workspace)], check=False)
+        shutil.rmtree(workspace, ignore_errors=True)
 
     report(
         "slurm",

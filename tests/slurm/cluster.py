@@ -3,14 +3,18 @@
 Shared by tests/slurm and benchmarks/slurm.py; imports no test framework.
 """
 
+import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
+# The whole workflow as one SLURM job (README, "Running on a cluster").
+ALLOCATION_SCRIPT = "profiles/slurm/one-allocation.sbatch"
 
 
 def cluster_is_up() -> bool:
@@ -42,6 +46,15 @@ def cluster_profile(workdir: Path, retries: int | None = None) -> str:
     folder.mkdir(parents=True)
     (folder / "config.yaml").write_text(yaml.safe_dump(profile))
     return "profiles/slurm-test"
+
+
+def submit_environment(path: str | None = None) -> dict:
+    """The submitting shell's environment (sbatch hands it to the job) with ``path`` as PATH; by
+    default this interpreter's folder comes first on it, as in a shell with the venv active."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEMAKE")}
+    if path is None:
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    return {**environment, "PATH": path}
 
 
 def job_state(job: str) -> str:

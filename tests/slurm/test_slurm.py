@@ -3,19 +3,23 @@
 Skipped when no cluster answers; CI starts one before the tests.
 """
 
-import os
 import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
 from seedlock.trees import tree_graph
 from tests.conftest import copy_workflow, run_snakemake, tree_digests
-from tests.slurm.cluster import cluster_is_up, cluster_profile, submit_and_wait
+from tests.slurm.cluster import (
+    ALLOCATION_SCRIPT,
+    cluster_is_up,
+    cluster_profile,
+    submit_and_wait,
+    submit_environment,
+)
 
 pytestmark = pytest.mark.slurm
 
@@ -110,24 +114,14 @@ def test_every_non_local_job_went_through_sbatch(local_and_cluster):
     assert "started in its own interpreter: a cluster job" in train_log
 
 
-ALLOCATION_SCRIPT = "profiles/slurm/one-allocation.sbatch"
-
-
-def submit_environment(path: str) -> dict:
-    """The submitting shell's environment, with ``path`` as PATH (sbatch hands it to the job)."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SNAKEMAKE")}
-    return {**environment, "PATH": path}
-
-
 def test_one_allocation_runs_the_workflow_as_on_a_laptop(local_and_cluster, tmp_path):
     local, _, _ = local_and_cluster
     workdir = copy_workflow(tmp_path / "workflow")
     shutil.copytree(local / "references", workdir / "references")
-    venv_path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     job, state = submit_and_wait(
         ["--cpus-per-task", "2", ALLOCATION_SCRIPT, "--configfile", TINY],
         workdir,
-        submit_environment(venv_path),
+        submit_environment(),
     )
     log = (workdir / f"slurm-seedlock-{job}.log").read_text()
     assert state == "COMPLETED", log[-3000:]
