@@ -9,6 +9,7 @@ the profile's provenance is the committed one, renamed.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -18,7 +19,14 @@ from pathlib import Path
 from common import REPO, best_of, report
 
 from seedlock.checksums import hash_files, manifest_text
-from seedlock.profiles import CHECKSUMS, PROVENANCE, read_reference, reference_folders
+from seedlock.profiles import (
+    CHECKSUMS,
+    PROVENANCE,
+    blessed_steps,
+    graph_of,
+    read_reference,
+    reference_folders,
+)
 from seedlock.trees import current_entries, output_files, tree_graph
 from seedlock.verify import Settings, build_report, report_text
 
@@ -35,13 +43,20 @@ def make_run(root: Path, small: int, large: int, large_mib: int) -> None:
 
 
 def make_profile(root: Path) -> Path:
+    """The committed profile's provenance, with this run's manifest digest and steps."""
     committed = reference_folders(REPO)[0]
     provenance = json.loads((committed / PROVENANCE).read_text(encoding="utf-8"))
     folder = root / "references" / provenance["profile"]
     folder.mkdir(parents=True)
-    (folder / PROVENANCE).write_text(json.dumps(provenance), encoding="utf-8")
     entries = hash_files(root, output_files(root, tree_graph(root)))
-    (folder / CHECKSUMS).write_text(manifest_text(entries), encoding="utf-8")
+    manifest = manifest_text(entries).encode("utf-8")
+    provenance["manifest"] = {
+        "sha256": hashlib.sha256(manifest).hexdigest(),
+        "outputs": len(entries),
+    }
+    provenance["steps"] = blessed_steps(graph_of(provenance), entries)
+    (folder / PROVENANCE).write_text(json.dumps(provenance), encoding="utf-8")
+    (folder / CHECKSUMS).write_bytes(manifest)
     return folder
 
 
@@ -69,8 +84,10 @@ def main() -> None:
 
         def whole_verify():
             reference = read_reference(folder)
+            # The run's record, as the workflow writes it: the references' config.
+            run = {"config_sha256": reference.provenance["config_sha256"]}
             verdict = build_report(
-                root, current_entries(root), reference.key, reference, True, Settings()
+                root, current_entries(root), reference.key, reference, True, Settings(), run
             )
             report_text(verdict)
             outcome["status"] = verdict["status"]

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from experiment.data_checks import check_data
 from experiment.datasets import BUNDLED, GROUPS, REGRESSION, DataError, feature_names, row_range
 from experiment.estimators import check_model_spec, import_class, step_specs
 from experiment.scoring import scorer_task
@@ -57,8 +58,8 @@ def package_stamp(class_path: str) -> list | None:
     """Where the top-level package of ``class_path`` is installed, and when it was last written,
     found without importing it; None if it is not installed."""
     spec = importlib.util.find_spec(class_path.split(".", 1)[0])
-    if spec is None or spec.origin is None:
-        return None
+    if spec is None or spec.origin is None or not os.path.isfile(spec.origin):
+        return None  # not installed, or built in (frozen): checked on every run
     stat = os.stat(spec.origin)
     return [spec.origin, stat.st_mtime_ns, stat.st_size]
 
@@ -261,6 +262,8 @@ def validate_config(
     task = experiment_task(resolved, source, checked_models) if check_imports else None
     if task is not None:
         _check_dataset_tasks(source, resolved, task)
+        checked_data = checked_models.with_name("checked-data") if checked_models else None
+        check_data(resolved, source, base_dir, task, checked_data)
     check_replicate_seeds(resolved, source)
     return resolved
 
@@ -399,10 +402,19 @@ def _check_dataset(source: str, key: str, name: str, dataset: Mapping, base_dir:
     path = base_dir / dataset["path"]
     if not path.is_file():
         raise ConfigError(source, f"{key}.path", f"file {dataset['path']!r} does not exist")
-    with open(path, encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, [])
-        n_rows = sum(1 for row in reader if row)
+    try:
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, [])
+            n_rows = sum(1 for row in reader if row)
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            source,
+            f"{key}.path",
+            f"{dataset['path']} is not UTF-8 text (byte {error.start}); save it as UTF-8",
+        ) from None
+    except csv.Error as error:
+        raise ConfigError(source, f"{key}.path", f"{dataset['path']}: {error}") from None
     for column_key in ("target", "groups"):
         column = dataset.get(column_key)
         if column is not None and column not in header:

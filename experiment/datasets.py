@@ -27,6 +27,7 @@ class DataError(SeedlockError):
 
 TARGET = "target"
 GROUPS = "groups"
+MAX_ABS_VALUE = 1e154
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
 
@@ -75,7 +76,15 @@ def feature_names(name: str) -> list[str]:
 
 def read_csv(path: Path, target: str, groups: str | None) -> tuple[pd.DataFrame, pd.Series]:
     """Every column but the target (and groups) of a user CSV file, and the target."""
-    table = pd.read_csv(path)
+    try:
+        table = pd.read_csv(path, encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None
+    except pd.errors.ParserError as error:
+        first = str(error).strip().splitlines()[0]
+        raise DataError(f"{path}: not a well-formed CSV file ({first})") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path}: empty; a CSV file needs a header and rows") from None
     if GROUPS in table.columns and GROUPS not in (target, groups):
         raise DataError(
             f"{path}: a column is named {GROUPS!r}, the name the prepared table gives the groups; "
@@ -144,6 +153,15 @@ def check_features(features: pd.DataFrame, path: str) -> pd.DataFrame:
         raise DataError(f"{path}: columns {', '.join(incomplete)} have missing values")
     checked = features.copy()
     checked[columns] = checked[columns].astype("float64")
+    values = checked[columns].to_numpy()
+    # Squares of larger values overflow float64: every variance, scaling and distance does.
+    within = (np.abs(values) < MAX_ABS_VALUE).all(axis=0)
+    huge = [str(c) for c, fine in zip(columns, within, strict=True) if not fine]
+    if huge:
+        raise DataError(
+            f"{path}: columns {', '.join(huge)} hold infinite values or values beyond "
+            f"±{MAX_ABS_VALUE:.0e}, whose squares overflow float64; rescale or drop them"
+        )
     return checked
 
 

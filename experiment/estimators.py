@@ -1,6 +1,7 @@
 """Build scikit-learn estimators from their class path and hyperparameters in config."""
 
 import importlib
+import inspect
 from collections.abc import Mapping
 
 from seedlock.errors import ConfigError
@@ -52,14 +53,29 @@ def check_model_spec(source: str, key: str, model: Mapping) -> str:
             raise ConfigError(
                 source, f"{step_key}.estimator", f"cannot import {class_path!r}: {error}"
             ) from None
-        if not hasattr(cls, "get_params"):
+        if not inspect.isclass(cls) or not hasattr(cls, "get_params"):
             raise ConfigError(
                 source, f"{step_key}.estimator", f"{class_path} is not a scikit-learn estimator"
             )
-        instance = cls()
+        try:
+            instance = cls()
+        except Exception as error:  # a class that needs arguments (VotingClassifier)
+            raise ConfigError(
+                source,
+                f"{step_key}.estimator",
+                f"{class_path}() cannot be built from params alone ({error}); "
+                "wrap it in a class of your own that takes only keyword parameters",
+            ) from None
         if is_final and not (is_classifier(instance) or is_regressor(instance)):
             raise ConfigError(
                 source, f"{key}.estimator", f"{class_path} is neither a classifier nor a regressor"
+            )
+        if not is_final and not hasattr(instance, "transform"):
+            raise ConfigError(
+                source,
+                f"{step_key}.estimator",
+                f"{class_path} is not a transformer (it has no transform method); a "
+                "preprocessing step transforms the features for the model after it",
             )
         valid = instance.get_params(deep=False)
         for name in params:
@@ -76,7 +92,26 @@ def check_model_spec(source: str, key: str, model: Mapping) -> str:
                     f"not a parameter of {class_path}; valid: "
                     + ", ".join(sorted(set(valid) - set(RESERVED_PARAMS))),
                 )
+        check_param_values(source, step_key, cls, params)
     return "regression" if is_regressor(instance) else "classification"
+
+
+def check_param_values(source: str, key: str, cls: type, params: Mapping) -> None:
+    """The hyperparameters' values, as scikit-learn checks them when fitting (its declared
+    constraints: types and ranges), so that ``n_estimators: -5`` stops before any job."""
+    try:
+        instance = cls(**_with_sequences_as_tuples(params))
+    except Exception as error:
+        raise ConfigError(source, f"{key}.params", f"{cls.__name__}: {error}") from None
+    validate = getattr(instance, "_validate_params", None)
+    if validate is None:
+        return
+    try:
+        validate()
+    except (ValueError, TypeError) as error:
+        message = str(error)
+        name = next((n for n in params if f"'{n}' parameter" in message), None)
+        raise ConfigError(source, f"{key}.params" + (f".{name}" if name else ""), message) from None
 
 
 def _with_sequences_as_tuples(params: Mapping) -> dict:

@@ -2,14 +2,13 @@
 ``references/``. It refuses unless the run is complete and unchanged since its checksums."""
 
 import datetime
-import json
-import platform
+import hashlib
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from seedlock import swap
 from seedlock.checksums import Entry, file_sha256, hash_files, manifest_text, read_manifest
 from seedlock.errors import ManifestError, ReferenceProfileError
 from seedlock.probe import (
@@ -26,9 +25,14 @@ from seedlock.profiles import (
     PROVENANCE_SCHEMA_VERSION,
     REFERENCES,
     VALUES,
+    blessed_steps,
+    derived_provenance,
+    parse_json,
     profile_of,
+    read_fingerprints,
     read_reference,
     validate_provenance,
+    validate_run_record,
 )
 from seedlock.steps import RESULTS, StepGraph
 from seedlock.writers import json_text
@@ -37,18 +41,6 @@ RUN_RECORD = Path(RESULTS) / "run_record" / "run.json"
 ENVIRONMENT = Path(RESULTS) / "environment"
 CHECKSUM_FOLDER = Path(RESULTS) / "checksums"
 DEFAULT_VALUES_MAX_BYTES = 256 * 1024
-TOOLS = ("numpy", "pandas", "scikit-learn", "scipy", "matplotlib", "snakemake", "threadpoolctl")
-
-
-def read_json(path: Path, what: str) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ReferenceProfileError(f"{path}: not found; {what}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ReferenceProfileError(
-            f"{path}: not valid JSON ({error}); rerun the workflow"
-        ) from None
 
 
 def load_fingerprints(root: Path) -> dict[str, dict]:
@@ -58,7 +50,14 @@ def load_fingerprints(root: Path) -> dict[str, dict]:
         raise ReferenceProfileError(
             f"{folder}: no environment fingerprints; run the workflow first (make run)"
         )
-    return {path.stem: read_json(path, "rerun the workflow") for path in paths}
+    return read_fingerprints(paths)
+
+
+def read_run_record(root: Path) -> dict:
+    path = root / RUN_RECORD
+    if not path.is_file():
+        raise ReferenceProfileError(f"{path}: not found; run the workflow first (make run)")
+    return validate_run_record(parse_json(path, "rerun the workflow"), str(path))
 
 
 def run_entries(root: Path, steps: Sequence[str]) -> dict[str, Entry]:
@@ -109,17 +108,6 @@ def git_state(root: Path) -> dict:
     commit = git("rev-parse", "HEAD")
     status = git("status", "--porcelain", "--untracked-files=no")
     return {"commit": commit, "dirty": None if status is None else bool(status)}
-
-
-def tool_versions(fingerprints: dict[str, dict]) -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for fingerprint in fingerprints.values():
-        versions["python"] = fingerprint["python"]["version"]
-        for package in fingerprint["packages"]:
-            name = package["name"].replace("matplotlib-base", "matplotlib")
-            if name in TOOLS:
-                versions[name] = package["version"]
-    return dict(sorted(versions.items()))
 
 
 def summarise_changes(
@@ -186,27 +174,24 @@ def probe_findings(
     if unstable:
         say(f"warning: blessing {len(unstable)} outputs the last probe found non-deterministic")
         findings["nondeterministic"] = unstable
-    findings["thread_dependent"] = sorted(by_class.get(THREAD_DEPENDENT, []))
+    if report.get("thread_runs"):  # a probe without --threads did not look
+        findings["thread_dependent"] = sorted(by_class.get(THREAD_DEPENDENT, []))
     return findings
 
 
 def bless(
     root: Path,
     steps: Sequence[str] | None = None,
-    profile: str | None = None,
     values_max_bytes: int = DEFAULT_VALUES_MAX_BYTES,
     force: bool = False,
     say: Callable[[str], None] = print,
 ) -> Path:
-    """Write ``references/<profile>/`` from the current run; return its folder."""
-    run = read_json(root / RUN_RECORD, "run the workflow first (make run)")
+    """Write ``references/<profile>/`` from the current run; return its folder. One bless at a
+    time writes under references/, and a kill at any instant leaves the old references or the
+    new ones in place (``seedlock.swap``)."""
+    run = read_run_record(root)
     check_config_unchanged(root, run)
-    recorded = run.get("steps")
-    if not isinstance(recorded, dict) or not recorded:
-        raise ReferenceProfileError(
-            f"{RUN_RECORD}: records no steps (written by an older seedlock); rerun the workflow"
-        )
-    graph = StepGraph.from_dict(recorded)
+    graph = StepGraph.from_dict(run["steps"])
     partial = bool(steps)
     steps = list(steps or graph.steps)
     unknown = [step for step in steps if step not in graph.upstream]
@@ -216,78 +201,71 @@ def bless(
         )
     fingerprints = load_fingerprints(root)
     key = profile_of(root, fingerprints)
-    profile_id = profile or key.id
-    target = root / REFERENCES / profile_id
-    existing = None
-    if target.exists():
-        try:
-            existing = read_reference(target)
-        except ManifestError as error:
-            if partial:
-                raise  # a partial bless keeps the other steps' entries, so it needs them
-            say(f"replacing unreadable references: {error}")
-    old_entries = existing.entries if existing else {}
     blessed = run_entries(root, steps)
     probe = probe_findings(root, run, set(blessed), force, say)
-    # A partial bless keeps the other steps' references; a whole one replaces them all.
-    kept = {p: e for p, e in old_entries.items() if partial and graph.step_of(p) not in steps}
-    entries = dict(sorted({**kept, **blessed}.items()))
-
-    provenance = validate_provenance(
-        {
-            "schema_version": PROVENANCE_SCHEMA_VERSION,
-            "profile": profile_id,
-            "mode": key.mode,
-            "platform": key.platform,
-            "compute": key.compute,
-            "cpu": {
-                "model": next(iter(fingerprints.values()))["cpu"]["model"],
-                "simd_level": next(iter(fingerprints.values()))["cpu"]["simd_level"],
+    with swap.exclusive(root / REFERENCES):
+        for line in swap.recover(root / REFERENCES):
+            say(line)
+        target = root / REFERENCES / key.id
+        existing = None
+        if target.exists():
+            try:
+                existing = read_reference(target)
+            except ManifestError as error:
+                if partial:
+                    raise  # a partial bless keeps the other steps' entries, so it needs them
+                say(f"replacing unreadable references: {error}")
+        old_entries = existing.entries if existing else {}
+        # A partial bless keeps the other steps' references; a whole one replaces them all.
+        kept = {p: e for p, e in old_entries.items() if partial and graph.step_of(p) not in steps}
+        entries = dict(sorted({**kept, **blessed}.items()))
+        manifest = manifest_text(entries).encode("utf-8")
+        provenance = validate_provenance(
+            {
+                "schema_version": PROVENANCE_SCHEMA_VERSION,
+                "profile": key.id,
+                "environment_digest": key.environment_digest,
+                # mode, platform, compute, cpu, job_environment, tools
+                **derived_provenance(fingerprints),
+                # Whole, so that verify can name what differs between a run's environment and
+                # these.
+                "fingerprints": fingerprints,
+                "git": git_state(root),
+                "seeds": run["seeds"],
+                "threads": run["threads"],
+                "config_sha256": run["config_sha256"],
+                "blessed_at": datetime.datetime.now(datetime.UTC)
+                .replace(microsecond=0)
+                .isoformat(),
+                "steps": blessed_steps(graph, entries),
+                "step_graph": graph.as_dict(),
+                "manifest": {
+                    "sha256": hashlib.sha256(manifest).hexdigest(),
+                    "outputs": len(entries),
+                },
+                "values_max_bytes": values_max_bytes,
+                "probe": probe,
             },
-            "environment_digest": key.environment_digest,
-            # Whole, so that verify can name what differs between a run's environment and these.
-            "fingerprints": fingerprints,
-            "git": git_state(root),
-            "job_environment": {
-                name: fp["environment_variables"] for name, fp in fingerprints.items()
-            },
-            "seeds": run.get("seeds", {}),
-            "threads": run.get("threads", {}),
-            "config_sha256": run.get("config_sha256", "0" * 64),
-            "tools": tool_versions(fingerprints),
-            "blessed_at": datetime.datetime.now(datetime.UTC).replace(microsecond=0).isoformat(),
-            "steps": [step for step in graph.steps if step in {graph.step_of(p) for p in entries}],
-            "step_graph": graph.as_dict(),
-            "values_max_bytes": values_max_bytes,
-            "probe": probe,
-        },
-        "provenance to write",
-    )
-
-    (root / REFERENCES).mkdir(exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{profile_id}.", dir=root / REFERENCES))
-    try:
-        (staging / CHECKSUMS).write_text(manifest_text(entries), encoding="utf-8")
-        (staging / PROVENANCE).write_text(json_text(provenance), encoding="utf-8")
-        for path, entry in entries.items():
-            if entry.size is not None and entry.size <= values_max_bytes:
-                source = root / path if path in blessed else existing.folder / VALUES / path
-                if source.is_file():
+            "provenance to write",
+        )
+        staging = swap.staging_folder(target)
+        try:
+            (staging / CHECKSUMS).write_bytes(manifest)
+            (staging / PROVENANCE).write_text(json_text(provenance), encoding="utf-8")
+            for path, entry in entries.items():
+                if entry.size is None or entry.size > values_max_bytes:
+                    continue
+                # A kept step's copies were checked against its manifest when it was read.
+                data = (root / path).read_bytes() if path in blessed else existing.content(path)
+                if data is not None:
                     copy = staging / VALUES / path
                     copy.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(source, copy)
-        staging.chmod(0o755)
-        # Swap the folders so that a reader sees the old references or the new, never a mix.
-        retired = None
-        if target.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{profile_id}.old.", dir=root / REFERENCES))
-            target.rename(retired / "profile")
-        staging.rename(target)
-        if retired:
-            shutil.rmtree(retired)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+                    copy.write_bytes(data)
+            staging.chmod(0o755)
+            swap.replace_folder(staging, target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
     say(f"blessed {len(blessed)} outputs of {len(steps)} steps into {target.relative_to(root)}")
     for line in summarise_changes(old_entries, entries, steps, graph):
         say(line)

@@ -22,6 +22,8 @@ from seedlock.errors import ManifestError
 HEADER = "# seedlock manifest; check with: sha256sum -c FILE (from the repository root)"
 _ENTRY = re.compile(r"^(?P<digest>\S+) [ *](?P<path>.+)$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# 2**64 has 20 digits: a longer size is an edit, not a file.
+MAX_SIZE_DIGITS = 20
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ def hash_files(root: Path, paths: Iterable[str], workers: int | None = None) -> 
 def check_relative_path(path: str, source: str, line_number: int) -> str:
     """``path`` if it stays inside the repository; a ``ManifestError`` otherwise.
     Plain string checks: a manifest may hold tens of thousands of paths."""
+    if "\0" in path:
+        raise ManifestError(f"{source}:{line_number}: path {path!r} contains a NUL character")
     if path.startswith(("/", "~")) or "\\" in path:
         raise ManifestError(
             f"{source}:{line_number}: path {path!r} is absolute; "
@@ -104,6 +108,11 @@ def parse_manifest(text: str, source: str) -> dict[str, Entry]:
         if line.startswith("#"):
             digits = line[7:] if line.startswith("# size ") else ""
             if digits.isascii() and digits.isdigit():
+                if len(digits) > MAX_SIZE_DIGITS:
+                    raise ManifestError(
+                        f"{source}:{line_number}: size {digits[:20]}… has {len(digits)} digits; "
+                        "no file is that large"
+                    )
                 pending_size = int(digits)
             continue
         # sha256sum's own layout, '<64 hex>  <path>' (or ' *' for binary mode), read by slicing;
@@ -131,11 +140,17 @@ def parse_manifest(text: str, source: str) -> dict[str, Entry]:
     return entries
 
 
+def parse_manifest_bytes(data: bytes, source: str) -> dict[str, Entry]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ManifestError(f"{source}: not a text file") from None
+    return parse_manifest(text, source)
+
+
 def read_manifest(path) -> dict[str, Entry]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as error:
         raise ManifestError(f"{path}: cannot read: {error.strerror}") from None
-    except UnicodeDecodeError:
-        raise ManifestError(f"{path}: not a text file") from None
-    return parse_manifest(text, str(path))
+    return parse_manifest_bytes(data, str(path))

@@ -1,14 +1,13 @@
 """The ``seedlock`` command. User errors print one line and exit 2, never a traceback.
 
 seedlock verify [--strict] [--cross-env] [--config FILE] [--json FILE]
-seedlock bless [--step S ...] [--profile P] [--force]
-seedlock probe [TARGET ...] [--config FILE] [--cores N] [--no-threads] [--keep]
+seedlock bless [--step S ...] [--force]
+seedlock probe [TARGET ...] [--config FILE] [--cores N] [--threads] [--keep]
 seedlock compare A B [--config FILE] [--rtol R] [--atol A] [--json FILE]
 seedlock status
 """
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -66,7 +65,6 @@ def bless(arguments) -> int:
     write_references(
         Path("."),
         steps=arguments.step,
-        profile=arguments.profile,
         values_max_bytes=arguments.values_max_bytes,
         force=arguments.force,
     )
@@ -82,7 +80,7 @@ def probe(arguments) -> int:
         arguments.config,
         targets=arguments.target,
         cores=arguments.cores,
-        compare_threads=not arguments.no_threads,
+        compare_threads=arguments.threads,
         keep=arguments.keep,
         say=lambda line: print(line, file=sys.stderr),
     )
@@ -115,7 +113,7 @@ def compare_trees(arguments) -> int:
 
 def status(arguments) -> int:
     from seedlock.bless import load_fingerprints
-    from seedlock.profiles import REFERENCES, profile_of, reference_folders
+    from seedlock.profiles import REFERENCES, parse_json, profile_of, reference_folders
     from seedlock.verify import CLASSES, REPORT
 
     root = Path(".")  # relative, so that messages name files as the user sees them
@@ -127,15 +125,40 @@ def status(arguments) -> int:
         print(f"other profiles with references: {', '.join(folders)}")
     report_path = root / REPORT
     if report_path.is_file():
-        report = json.loads(report_path.read_text(encoding="utf-8"))
+        report = parse_json(report_path, "rerun the workflow")
         counts = ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES if c in report["counts"])
         print(
             f"last verify: {report['status']} against {report['profile']['reference']}"
             + (f" ({counts})" if counts else "")
         )
+        changed = changed_since(root, report_path.stat().st_mtime)
+        if changed:
+            print(
+                f"  stale: {len(changed)} outputs changed or went missing since, e.g. "
+                f"{changed[0]}; rerun the workflow (make run) to verify again"
+            )
     else:
         print("last verify: none (run the workflow: make run)")
     return 0
+
+
+def changed_since(root: Path, when: float) -> list[str]:
+    """The outputs of the last run (its checksum manifests) that are gone, or were written after
+    ``when`` or with another size: what the last verify did not see."""
+    from seedlock.bless import CHECKSUM_FOLDER
+    from seedlock.checksums import read_manifest
+
+    changed = []
+    for manifest in sorted((root / CHECKSUM_FOLDER).glob("*.sha256")):
+        for path, entry in read_manifest(manifest).items():
+            try:
+                stat = (root / path).stat()
+            except FileNotFoundError:
+                changed.append(path)
+                continue
+            if stat.st_size != entry.size or stat.st_mtime > when:
+                changed.append(path)
+    return sorted(changed)
 
 
 def lock(arguments) -> int:
@@ -196,7 +219,6 @@ def parser() -> argparse.ArgumentParser:
         "bless", help="write references/<profile>/ from the current, complete run"
     )
     write.add_argument("--step", action="append", help="bless only this step (repeatable)")
-    write.add_argument("--profile", help="profile id to write (default: this environment's)")
     write.add_argument(
         "--values-max-bytes",
         type=int,
@@ -219,11 +241,12 @@ def parser() -> argparse.ArgumentParser:
     vary.add_argument(
         "--config", type=Path, default=Path("config.yaml"), help="the workflow config to run"
     )
+    vary.add_argument("--cores", type=int, help="cores for each run (default: all)")
     vary.add_argument(
-        "--cores", type=int, help="cores for the baseline and thread runs (default: all)"
-    )
-    vary.add_argument(
-        "--no-threads", action="store_true", help="skip the runs with 1 and 2 threads per step"
+        "--threads",
+        action="store_true",
+        help="also run every step with 1 and 2 threads, to find the outputs whose bits depend "
+        "on the thread count (on 2 cores this run takes 3 to 4 times a make run)",
     )
     vary.add_argument("--keep", action="store_true", help="keep the runs' folders and logs")
     vary.set_defaults(handler=probe)

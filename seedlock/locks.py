@@ -236,10 +236,14 @@ def check_locks(
         if not lock_file.is_file():
             problems.append(f"{shown}: missing; create it with: seedlock lock {spec.stem}")
             continue
+        if not lock_file.read_text(encoding="utf-8", errors="replace").strip():
+            problems.append(f"{shown}: empty; create it again with: seedlock lock {spec.stem}")
+            continue
         try:
             lockfile = read_lock(lock_file)
         except Exception as error:
-            problems.append(f"{shown}: not a conda-lock file: {str(error).splitlines()[0]}")
+            first = (str(error).splitlines() or [type(error).__name__])[0]
+            problems.append(f"{shown}: not a conda-lock file: {first}")
             continue
         expected = content_hashes(spec, platforms)
         for platform in platforms:
@@ -257,6 +261,14 @@ def check_locks(
                 problems.append(f"{where}: url is not https: {package.url}")
             if not package.hash.sha256:
                 problems.append(f"{where}: no sha256")
+            # The file the URL names carries the package's version; an edited version: field
+            # would otherwise go unseen (the pin names the URL only).
+            filename = package.url.rsplit("/", 1)[-1]
+            if not filename.startswith(f"{package.name}-{package.version}-"):
+                problems.append(
+                    f"{where}: version {package.version} is not the version in its url "
+                    f"({filename}); run: seedlock lock {spec.stem}"
+                )
         for platform in platforms if has_pins(spec) else ():
             if lockfile.metadata.content_hash.get(platform) is None:
                 continue

@@ -411,7 +411,7 @@ def probe(
     config: Path,
     targets: Sequence[str] = (),
     cores: int | None = None,
-    compare_threads: bool = True,
+    compare_threads: bool = False,
     keep: bool = False,
     say: Callable[[str], None] = print,
 ) -> dict:
@@ -479,7 +479,7 @@ def report_text(report: Mapping) -> str:
             f"{report['thread_runs']['1']} run) and with 2 ({report['thread_runs']['2']} run)"
         )
     else:
-        lines.append("thread count: not varied (--no-threads)")
+        lines.append("thread count: not varied (pass --threads to compare 1 and 2 per step)")
     if report["first_nondeterministic_steps"]:
         lines.append(
             "first non-deterministic step: " + ", ".join(report["first_nondeterministic_steps"])

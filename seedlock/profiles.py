@@ -8,11 +8,20 @@ runs with the same id compute the same bits, two runs that compute differently g
 CPU's own SIMD level is only recorded, in the fingerprints: under a baseline it does not matter.
 ``references/<profile>/`` holds ``checksums.sha256``, ``values/`` (copies of small outputs) and
 ``provenance.json``.
+
+References are evidence only if nothing in them was edited by hand: provenance records the
+manifest's digest and everything it derives from the fingerprints, and reading a profile checks
+both (``check_consistency``); a value copy is used only when its hash is the manifest's, and no
+symbolic link in a profile is followed.
 """
 
+import functools
 import hashlib
 import json
+import os
+import platform as python_platform
 import re
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +29,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from seedlock.checksums import Entry, read_manifest
+from seedlock.checksums import Entry, file_sha256, parse_manifest_bytes
 from seedlock.compute import NATIVE, violations
 from seedlock.errors import ManifestError
 from seedlock.steps import StepGraph
@@ -29,10 +38,14 @@ REFERENCES = "references"
 CHECKSUMS = "checksums.sha256"
 VALUES = "values"
 PROVENANCE = "provenance.json"
-PROVENANCE_SCHEMA = Path(__file__).resolve().parent / "schemas" / "provenance.schema.yaml"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+PROVENANCE_SCHEMA = SCHEMAS / "provenance.schema.yaml"
+RUN_RECORD_SCHEMA = SCHEMAS / "run_record.schema.yaml"
 HOST_LOCK = "requirements.lock"
 # 2: the profile id names what computes (compute baseline or kernels), fingerprints kept whole.
-PROVENANCE_SCHEMA_VERSION = 2
+# 3: the manifest's digest is recorded; config_sha256 leaves out the verify section.
+PROVENANCE_SCHEMA_VERSION = 3
+TOOLS = ("numpy", "pandas", "scikit-learn", "scipy", "matplotlib", "snakemake", "threadpoolctl")
 
 
 @dataclass(frozen=True)
@@ -138,32 +151,151 @@ def profile_of(root: Path, fingerprints: Mapping[str, dict]) -> ProfileKey:
     )
 
 
-def _provenance_validator():
-    with open(PROVENANCE_SCHEMA, encoding="utf-8") as handle:
-        return jsonschema.Draft202012Validator(yaml.safe_load(handle))
+def tool_versions(fingerprints: Mapping[str, dict]) -> dict[str, str]:
+    """Versions of Python and the key packages, as provenance records them."""
+    versions = {"python": python_platform.python_version()}
+    for fingerprint in fingerprints.values():
+        versions["python"] = fingerprint["python"]["version"]
+        for package in fingerprint["packages"]:
+            name = package["name"].replace("matplotlib-base", "matplotlib")
+            if name in TOOLS:
+                versions[name] = package["version"]
+    return dict(sorted(versions.items()))
+
+
+def derived_provenance(fingerprints: Mapping[str, dict]) -> dict:
+    """The provenance fields that follow from the fingerprints: bless writes them, reading a
+    profile recomputes them, so that an edit to either is found."""
+    first = fingerprints[sorted(fingerprints)[0]]
+    return {
+        "compute": compute_of(fingerprints),
+        "mode": "conda" if any(fp["mode"] == "conda" for fp in fingerprints.values()) else "host",
+        "platform": first["platform"]["subdir"],
+        "cpu": {"model": first["cpu"]["model"], "simd_level": first["cpu"]["simd_level"]},
+        "job_environment": {
+            name: fingerprint["environment_variables"] for name, fingerprint in fingerprints.items()
+        },
+        "tools": tool_versions(fingerprints),
+    }
+
+
+def blessed_steps(graph: StepGraph, paths) -> list[str]:
+    """The steps, in DAG order, that own at least one of ``paths``."""
+    owners = {graph.step_of(path) for path in paths}
+    return [step for step in graph.steps if step in owners]
+
+
+def check_consistency(folder: Path, provenance: dict, manifest: bytes, entries) -> None:
+    """Cross-check a profile's provenance with its folder, its manifest and its fingerprints;
+    a ``ManifestError`` names the first field that disagrees."""
+    source = folder / PROVENANCE
+    restore = f"restore {folder} from version control, or bless again"
+
+    def disagree(field, recorded, expected):
+        raise ManifestError(
+            f"{source}: {field}: {recorded!r} disagrees with {expected!r}; {restore}"
+        )
+
+    key = ProfileKey(
+        provenance["mode"],
+        provenance["platform"],
+        provenance["compute"],
+        provenance["environment_digest"],
+    )
+    if provenance["profile"] != key.id:
+        disagree(
+            "profile",
+            provenance["profile"],
+            f"{key.id} (from mode, platform, compute, environment_digest)",
+        )
+    try:
+        derived = derived_provenance(provenance["fingerprints"])
+    except (KeyError, TypeError, IndexError, ValueError) as error:
+        raise ManifestError(f"{source}: fingerprints: incomplete ({error!r}); {restore}") from None
+    for field, expected in derived.items():
+        if provenance[field] != expected:
+            disagree(field, provenance[field], f"{expected} (from fingerprints)")
+    recorded = provenance["manifest"]
+    digest = hashlib.sha256(manifest).hexdigest()
+    if recorded["sha256"] != digest or recorded["outputs"] != len(entries):
+        raise ManifestError(
+            f"{folder / CHECKSUMS}: its sha256 {digest[:16]}… and {len(entries)} entries are not "
+            f"what bless recorded in {PROVENANCE} ({recorded['sha256'][:16]}…, "
+            f"{recorded['outputs']} entries): the manifest was edited; {restore}"
+        )
+    graph = graph_of(provenance)
+    orphans = sorted(path for path in entries if graph.step_of(path) is None)
+    if orphans:
+        raise ManifestError(
+            f"{folder / CHECKSUMS}: {orphans[0]} belongs to no step in {PROVENANCE}'s "
+            f"step_graph; {restore}"
+        )
+    expected_steps = blessed_steps(graph, entries)
+    if provenance["steps"] != expected_steps:
+        disagree("steps", provenance["steps"], f"{expected_steps} (from the manifest)")
+
+
+def graph_of(provenance: Mapping) -> StepGraph:
+    return StepGraph.from_dict(provenance["step_graph"])
+
+
+@functools.cache
+def _validator(schema: Path, definition: str | None = None):
+    with open(schema, encoding="utf-8") as handle:
+        loaded = yaml.safe_load(handle)
+    if definition:
+        loaded = {**loaded["$defs"][definition], "$defs": loaded["$defs"]}
+    return jsonschema.Draft202012Validator(loaded)
+
+
+def _check(value, validator, source: str, fix: str) -> None:
+    error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+    if error is not None:
+        where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+        raise ManifestError(f"{source}: {where}: {error.message[:200]}; {fix}")
+
+
+def read_fingerprints(paths) -> dict[str, dict]:
+    """The environment rule's fingerprints, by env name, each checked against its schema."""
+    fingerprints = {}
+    for path in paths:
+        path = Path(path)
+        fix = "rerun the workflow (its environment rule writes this file)"
+        fingerprint = parse_json(path, fix)
+        _check(fingerprint, _validator(PROVENANCE_SCHEMA, "fingerprint"), str(path), fix)
+        fingerprints[path.stem] = fingerprint
+    return fingerprints
+
+
+def validate_run_record(record, source: str) -> dict:
+    _check(record, _validator(RUN_RECORD_SCHEMA), source, "rerun the workflow")
+    return record
 
 
 def validate_provenance(provenance, source: str) -> dict:
     version = provenance.get("schema_version") if isinstance(provenance, dict) else None
     if isinstance(version, int) and version < PROVENANCE_SCHEMA_VERSION:
         raise ManifestError(
-            f"{source}: schema_version {version}: written by an older seedlock, whose profile "
-            "ids did not name the compute kernels; rerun the workflow and bless again"
+            f"{source}: schema_version {version}: written by an older seedlock (this one writes "
+            f"{PROVENANCE_SCHEMA_VERSION}); rerun the workflow and bless again"
         )
-    error = jsonschema.exceptions.best_match(_provenance_validator().iter_errors(provenance))
-    if error is not None:
-        where = ".".join(str(part) for part in error.absolute_path) or "(top level)"
-        raise ManifestError(f"{source}: {where}: {error.message}")
+    _check(provenance, _validator(PROVENANCE_SCHEMA), source, "restore it, or bless again")
     return provenance
 
 
+def refuse_link(path: Path) -> None:
+    """References are read as they are in the workflow folder, never through a link that could
+    lead anywhere else."""
+    if path.is_symlink():
+        raise ManifestError(
+            f"{path}: a symbolic link; references must be plain files and folders (bless writes "
+            "them so)"
+        )
+
+
 def read_provenance(path: Path) -> dict:
-    try:
-        provenance = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ManifestError(f"{path}: cannot read: {error.strerror}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ManifestError(f"{path}: not valid JSON ({error}); restore it from git") from None
+    refuse_link(path)
+    provenance = parse_json(path, "restore it from version control")
     provenance = validate_provenance(provenance, str(path))
     if provenance["profile"] != path.parent.name:
         raise ManifestError(
@@ -171,6 +303,22 @@ def read_provenance(path: Path) -> dict:
             f"{path.parent.name!r}"
         )
     return provenance
+
+
+def parse_json(path: Path, fix: str):
+    """A JSON file's value; any fault, nesting too deep and numbers too long included, is one
+    ``ManifestError`` line naming the file and ``fix``."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ManifestError(f"{path}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ManifestError(f"{path}: not UTF-8 text; {fix}") from None
+    except json.JSONDecodeError as error:
+        raise ManifestError(f"{path}: not valid JSON ({error}); {fix}") from None
+    except (ValueError, RecursionError) as error:  # a 5,000-digit number, 100,000 nested '['
+        reason = "nested too deeply" if isinstance(error, RecursionError) else str(error)
+        raise ManifestError(f"{path}: cannot be read as JSON ({reason}); {fix}") from None
 
 
 @dataclass
@@ -192,28 +340,63 @@ class Reference:
 
     @property
     def graph(self) -> StepGraph:
-        """The steps and their upstream steps as the blessed run recorded them; references
-        blessed before the graph was recorded name their steps only."""
-        recorded = self.provenance.get("step_graph")
-        if isinstance(recorded, Mapping):
-            return StepGraph.from_dict(recorded)
-        return StepGraph({step: () for step in self.provenance.get("steps", [])})
+        """The steps and their upstream steps as the blessed run recorded them."""
+        return graph_of(self.provenance)
 
     def content(self, path: str) -> bytes | None:
-        """The kept copy of an output (small ones only), or None."""
+        """The kept copy of an output (small ones only), or None. ``read_reference`` checked
+        every copy against the manifest."""
         copy = self.folder / VALUES / path
         return copy.read_bytes() if copy.is_file() else None
 
 
+def check_values(folder: Path, entries: Mapping[str, Entry]) -> None:
+    """Every copy in ``values/`` is a plain file with the hash its manifest entry gives: an
+    edited copy would otherwise explain a difference wrongly."""
+    values = folder / VALUES
+    if not os.path.lexists(values):
+        return
+    refuse_link(values)
+    restore = f"restore {folder} from version control, or bless again"
+    for directory, folders, names in os.walk(values):
+        for name in [*folders, *names]:
+            refuse_link(Path(directory) / name)
+        for name in names:
+            copy = Path(directory) / name
+            path = copy.relative_to(values).as_posix()
+            entry = entries.get(path)
+            if entry is None:
+                raise ManifestError(
+                    f"{copy}: a copy of no output in {folder / CHECKSUMS}; {restore}"
+                )
+            if file_sha256(copy) != entry.sha256:
+                raise ManifestError(
+                    f"{copy}: does not match its entry in {folder / CHECKSUMS} (the copy was "
+                    f"edited); {restore}"
+                )
+
+
 def read_reference(folder: Path) -> Reference:
+    refuse_link(folder)
     provenance = read_provenance(folder / PROVENANCE)
-    entries = read_manifest(folder / CHECKSUMS)
+    manifest = folder / CHECKSUMS
+    refuse_link(manifest)
+    try:
+        data = manifest.read_bytes()
+    except OSError as error:
+        raise ManifestError(f"{manifest}: cannot read: {error.strerror}") from None
+    entries = parse_manifest_bytes(data, str(manifest))
+    check_consistency(folder, provenance, data, entries)
+    check_values(folder, entries)
     return Reference(folder, provenance, entries)
 
 
 def reference_folders(root: Path) -> list[Path]:
+    """The profiles' folders; hidden ones are bless's staging and retired copies."""
     base = root / REFERENCES
-    return sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []
+    if not base.is_dir():
+        return []
+    return sorted(p for p in base.iterdir() if not p.name.startswith(".") and p.is_dir())
 
 
 def closeness(key: ProfileKey, other: ProfileKey) -> tuple:
@@ -231,7 +414,14 @@ def select_reference(root: Path, key: ProfileKey) -> tuple[Reference | None, boo
     folders = reference_folders(root)
     exact = root / REFERENCES / key.id
     if exact in folders:
-        return read_reference(exact), True
+        reference = read_reference(exact)
+        if reference.key != key:  # the folder's name holds only the digest's first 12 digits
+            raise ManifestError(
+                f"{exact / PROVENANCE}: environment_digest {reference.key.environment_digest} "
+                f"is not this environment's ({key.environment_digest}) although the profile id "
+                f"is; restore {exact} from version control, or bless again"
+            )
+        return reference, True
     if not folders:
         return None, False
     references = [read_reference(folder) for folder in folders]
@@ -242,3 +432,29 @@ def select_reference(root: Path, key: ProfileKey) -> tuple[Reference | None, boo
 def differing_fields(key: ProfileKey, other: ProfileKey) -> list[str]:
     names = ("mode", "platform", "compute", "environment_digest")
     return [name for name in names if getattr(key, name) != getattr(other, name)]
+
+
+def uncommitted_changes(root: Path, folder: Path) -> list[str]:
+    """A warning when a profile's folder differs from its committed version in git (edited,
+    deleted or untracked files): references are evidence only as committed. Nothing outside a
+    git work tree, or without git."""
+    try:
+        completed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all", "--", str(folder)],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    changed = (
+        [line[3:] for line in completed.stdout.splitlines()] if completed.returncode == 0 else []
+    )
+    if not changed:
+        return []
+    return [
+        f"{folder} differs from its committed version in git ({len(changed)} paths, e.g. "
+        f"{changed[0]}); unless a bless of yours explains it, restore it: git checkout -- {folder}"
+    ]

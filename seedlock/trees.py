@@ -16,6 +16,7 @@ from seedlock.checksums import Entry, hash_files
 from seedlock.errors import SeedlockError
 from seedlock.profiles import CHECKSUMS, PROVENANCE, read_reference
 from seedlock.steps import RESULTS, StepGraph
+from seedlock.writers import is_partial
 
 # Where a run records what it was made from, its steps included (the workflow's run_record rule).
 RUN_RECORD = f"{RESULTS}/run_record/run.json"
@@ -51,13 +52,24 @@ def tree_graph(root: Path, run: Mapping | None = None) -> StepGraph:
 
 
 def output_files(root: Path, graph: StepGraph) -> list[str]:
-    """Every file under the verified steps' folders, relative to ``root``, with '/' separators.
-    Plain string joins: a run may hold tens of thousands of outputs."""
+    """Every file under the verified steps' folders, relative to ``root``, with '/' separators,
+    except the temporary files of writers (a killed one leaves its file behind). Plain string
+    joins: a run may hold tens of thousands of outputs."""
     paths = []
+    inside = os.path.realpath(root)
     for step in graph.steps:
         for directory, _, names in os.walk(root / RESULTS / step):
             folder = os.path.relpath(directory, root).replace(os.sep, "/")
-            paths.extend(f"{folder}/{name}" for name in names)
+            for name in names:
+                if is_partial(name):
+                    continue
+                full = os.path.join(directory, name)
+                if os.path.islink(full) and not os.path.realpath(full).startswith(inside + os.sep):
+                    raise SeedlockError(
+                        f"{folder}/{name}: a symbolic link out of the workflow folder; a step's "
+                        "outputs must be files inside it"
+                    )
+                paths.append(f"{folder}/{name}")
     return sorted(paths)
 
 

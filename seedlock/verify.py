@@ -26,7 +26,14 @@ from seedlock.compare import (
     compare_content,
 )
 from seedlock.environment_diff import differences
-from seedlock.profiles import PROVENANCE, REFERENCES, ProfileKey, Reference, differing_fields
+from seedlock.profiles import (
+    PROVENANCE,
+    REFERENCES,
+    ProfileKey,
+    Reference,
+    differing_fields,
+    uncommitted_changes,
+)
 from seedlock.steps import RESULTS, StepGraph
 from seedlock.trees import ResultTree, Tree
 
@@ -147,8 +154,11 @@ def in_dag_order(results: Sequence[FileResult], graph: StepGraph) -> list[FileRe
 def failing(result: FileResult, strict: bool) -> bool:
     if result.status in (DIFFERENT, MISSING):
         return True
-    if strict and result.status == UNEXPECTED:
-        return True
+    if result.status == UNEXPECTED:
+        # An output of a step that the references do not hold is unverified, unless a
+        # tolerance rule names it; a file outside every step's folder only under --strict.
+        named = result.tolerance is not EXACT
+        return strict or (result.step is not None and not named)
     return strict and result.status == EQUIVALENT and result.tolerance.policy != "ignore"
 
 
@@ -221,6 +231,8 @@ def build_report(
     failed = any(failing(result, settings.strict) for result in results) or bool(environment)
     if not exact and not settings.cross_env:
         failed = True
+    # References made with other settings are no evidence for this run, even where the bytes
+    # agree: both differences fail.
     run_threads = (run or {}).get("threads")
     blessed_threads = reference.provenance.get("threads")
     if run_threads and blessed_threads and run_threads != blessed_threads:
@@ -238,9 +250,22 @@ def build_report(
             + "); thread counts change the last bits of BLAS-heavy results: set them as "
             f"in {REFERENCES}/{reference.id}/{PROVENANCE} to reproduce those bits"
         )
+        failed = True
     run_config = (run or {}).get("config_sha256")
-    if run_config and run_config != reference.provenance["config_sha256"]:
-        problems.append("the config differs from the one the references were blessed with")
+    if run_config is None:
+        problems.append(
+            f"the run records no config ({RESULTS}/run_record/run.json is missing), so it cannot "
+            "be matched with the references' config: rerun the workflow"
+        )
+        failed = True
+    elif run_config != reference.provenance["config_sha256"]:
+        problems.append(
+            "the config differs from the one the references were blessed with (config_sha256 "
+            f"{str(run_config)[:12]} now, {reference.provenance['config_sha256'][:12]} then; "
+            "the verify section does not count): run with that config, or bless this one"
+        )
+        failed = True
+    report["warnings"] = uncommitted_changes(root, reference.folder)
     report.update(
         status="FAIL" if failed else "PASS",
         exit_code=EXIT_FAIL if failed else EXIT_PASS,
@@ -312,6 +337,7 @@ def report_text(report: Mapping) -> str:
         lines.append("outputs: " + ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES))
     lines.extend(f"environment: {problem}" for problem in report["environment"])
     lines.extend(f"problem: {problem}" for problem in report["problems"])
+    lines.extend(f"warning: {warning}" for warning in report.get("warnings", []))
     if report["root_causes"]:
         lines.append(root_cause_line(report["root_causes"], report["files"], report["steps"]))
     lines.extend(file_lines(report["files"]))
@@ -397,7 +423,8 @@ def report_html(report: Mapping) -> str:
     )
     counts = ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES) if report["counts"] else ""
     problems = "".join(
-        f"<p>{escape(problem)}</p>" for problem in [*report["environment"], *report["problems"]]
+        f"<p>{escape(problem)}</p>"
+        for problem in [*report["environment"], *report["problems"], *report.get("warnings", [])]
     )
     environment = (
         "<p>The environment differs from the references' in:</p><ul>"

@@ -2,17 +2,28 @@
 
 Every writer goes through ``atomic_path``: the data is written to a temporary file in the target's
 folder and renamed over the target, so a killed job never leaves a plausible half-written file.
+The temporary file's name (``is_partial``) tells verify to pass it over, and a later write of the
+same target removes what a killed writer left.
 """
 
 import contextlib
+import glob
 import json
 import math
 import os
 import pickle
 import tempfile
+import time
 from pathlib import Path
 
 PICKLE_PROTOCOL = 5
+PARTIAL = ".partial"
+STALE_PARTIAL_SECONDS = 3600
+
+
+def is_partial(name: str) -> bool:
+    """Whether a file name is one of ``atomic_path``'s temporary files."""
+    return name.startswith(".") and name.endswith(PARTIAL)
 
 
 @contextlib.contextmanager
@@ -20,7 +31,16 @@ def atomic_path(target):
     """Yield a temporary path beside ``target``; rename it onto ``target`` if the block succeeds."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    # A killed writer's file; one written to in the last hour may be a live writer's that
+    # outlived its killed Snakemake run (verify passes over both).
+    old = time.time() - STALE_PARTIAL_SECONDS
+    for stale in target.parent.glob(f".{glob.escape(target.name)}.*{PARTIAL}"):
+        with contextlib.suppress(FileNotFoundError):
+            if stale.stat().st_mtime < old:
+                stale.unlink()
+    descriptor, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=PARTIAL, dir=target.parent
+    )
     os.close(descriptor)
     try:
         yield Path(temporary)

@@ -88,3 +88,38 @@ def tree_digests(root: Path) -> dict[str, str]:
         for path in sorted(root.rglob("*"))
         if path.is_file()
     }
+
+
+def write_reference(tree: Path, paths, parent: Path, keep=()) -> Path:
+    """A reference profile of ``paths`` under ``tree``, laid out and cross-checked as bless
+    writes one, in ``parent``: the committed profile's provenance with these outputs' manifest
+    digest and steps, and copies of the outputs in ``keep``. Returns its folder."""
+    import json
+
+    from seedlock.checksums import hash_files, manifest_text
+    from seedlock.profiles import (
+        CHECKSUMS,
+        PROVENANCE,
+        VALUES,
+        blessed_steps,
+        graph_of,
+        reference_folders,
+    )
+
+    committed = reference_folders(REPO)[0]
+    provenance = json.loads((committed / PROVENANCE).read_text(encoding="utf-8"))
+    entries = hash_files(tree, paths)
+    manifest = manifest_text(entries).encode("utf-8")
+    provenance["manifest"] = {
+        "sha256": hashlib.sha256(manifest).hexdigest(),
+        "outputs": len(entries),
+    }
+    provenance["steps"] = blessed_steps(graph_of(provenance), entries)
+    folder = parent / provenance["profile"]
+    folder.mkdir(parents=True)
+    (folder / PROVENANCE).write_text(json.dumps(provenance), encoding="utf-8")
+    (folder / CHECKSUMS).write_bytes(manifest)
+    for path in keep:
+        (folder / VALUES / path).parent.mkdir(parents=True, exist_ok=True)
+        (folder / VALUES / path).write_bytes((tree / path).read_bytes())
+    return folder

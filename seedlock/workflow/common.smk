@@ -9,7 +9,7 @@ from pathlib import Path
 # The seedlock package this file ships in, before any other installed copy.
 sys.path.insert(0, str(Path(workflow.current_basedir).parents[1]))
 
-from seedlock import compute
+from seedlock import compute, run_lock
 from seedlock.checksums import file_sha256
 from seedlock.code_digest import code_digests, package_roots
 from seedlock.errors import SeedlockError
@@ -33,6 +33,14 @@ try:
     os.environ.update(fixed_environment())
 except SeedlockError as error:
     stop(error)
+
+
+# A run killed with kill -9 leaves Snakemake's locks behind; the next run removes them when no
+# other run of the workflow is alive here (seedlock/run_lock.py). Jobs that Snakemake starts in
+# its own processes (cluster jobs) leave them to the run that started them.
+if workflow.is_main_process:
+    for stale in run_lock.claim():
+        print(f"seedlock: removed {stale}, left by a killed run", file=sys.stderr)
 
 
 wildcard_constraints:
@@ -225,8 +233,11 @@ def run_record():
             os.path.relpath(path): file_sha256(path) for path in workflow.configfiles
         },
         # The config as validated, defaults filled in (a workflow's validation writes them
-        # into config, as Snakemake's own validate() does).
-        "config_sha256": canonical_digest(config),
+        # into config, as Snakemake's own validate() does), without the verify section: how
+        # outputs are compared changes no output, so it cannot make references stale.
+        "config_sha256": canonical_digest(
+            {key: value for key, value in config.items() if key != "verify"}
+        ),
         "seeds": settings["seeds"],
         "threads": settings["threads"],
         "verify": settings["verify"],
@@ -249,3 +260,14 @@ def audit_every_rule():
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
         stop(f"{problems[0]}{more}")
+
+
+def verified():
+    """The verdict and every step's outputs, for the default target's input (call it after
+    including verify.smk, which defines the steps and the verify rule). Snakemake reruns a job
+    for a missing output only when a job that needs it runs, or when a target names it; named
+    here, a deleted output is rebuilt, and the verdict recomputed, by the next run."""
+    return [
+        *rules.verify.output,
+        *(path for step in STEP_GRAPH.steps for path in STEP_OUTPUTS[step]),
+    ]

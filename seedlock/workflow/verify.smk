@@ -105,6 +105,9 @@ rule verify_report:
     params:
         code=TOOLCHAIN_CODE["verify_report"],
         settings=settings["verify"],
+        # The verify rule's output: removed first, so that no earlier verdict outlives a
+        # verification that could not be made.
+        stale_verdict="results/verify/verdict.txt",
         compute=compute_pins,
         seed=seed_for("verify_report"),
         threads=threads_for("verify"),
@@ -139,6 +142,7 @@ rule checksums:
     input:
         manifests=expand("results/checksums/{step}.sha256", step=STEP_GRAPH.steps),
         record=rules.run_record.output.record,
+        outputs=[path for step in STEP_GRAPH.steps for path in STEP_OUTPUTS[step]],
 
 
 audit_every_rule()

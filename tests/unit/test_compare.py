@@ -14,6 +14,7 @@ from seedlock.compare import (
 )
 from seedlock.steps import StepGraph
 from seedlock.verify import (
+    EXACT,
     FileResult,
     describe_difference,
     failing,
@@ -124,8 +125,13 @@ def test_divergence_is_traced_to_the_upstream_most_step():
 def test_which_classes_fail():
     assert failing(result("results/train/a", DIFFERENT), strict=False)
     assert failing(result("results/train/a", MISSING), strict=False)
+    # An output of a step that the references lack is unverified, unless a rule names it.
+    assert failing(FileResult("results/train/a", "train", UNEXPECTED, EXACT), strict=False)
     assert not failing(result("results/train/a", UNEXPECTED), strict=False)
     assert failing(result("results/train/a", UNEXPECTED), strict=True)
+    # A file in no step's folder fails only under --strict.
+    assert not failing(FileResult("results/notes.txt", None, UNEXPECTED, EXACT), strict=False)
+    assert failing(FileResult("results/notes.txt", None, UNEXPECTED, EXACT), strict=True)
     assert not failing(result("results/train/a", EQUIVALENT, "numeric"), strict=False)
     assert failing(result("results/train/a", EQUIVALENT, "numeric"), strict=True)
     assert not failing(result("results/train/a", EQUIVALENT, "ignore"), strict=True)

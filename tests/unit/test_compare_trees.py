@@ -3,9 +3,7 @@
 import json
 from pathlib import Path
 
-from seedlock.checksums import hash_files, manifest_text
-from seedlock.profiles import CHECKSUMS, PROVENANCE, VALUES, reference_folders
-from tests.conftest import REPO, run_seedlock
+from tests.conftest import REPO, run_seedlock, write_reference
 
 PREDICTIONS = "results/evaluate/iris/logistic_regression/rep0/predictions.csv"
 METRICS = "results/evaluate/iris/logistic_regression/rep0/metrics.json"
@@ -30,19 +28,10 @@ def write_tree(root: Path, scale: float = 1.0, flip_label: bool = False) -> Path
     return root
 
 
-def write_profile(tree: Path, folder: Path) -> Path:
-    """A reference profile of ``tree``, as bless lays one out, with the committed provenance."""
-    committed = reference_folders(REPO)[0]
-    provenance = json.loads((committed / PROVENANCE).read_text(encoding="utf-8"))
-    provenance["profile"] = folder.name
-    folder.mkdir(parents=True)
-    (folder / PROVENANCE).write_text(json.dumps(provenance), encoding="utf-8")
-    entries = hash_files(tree, [PREDICTIONS, METRICS, SPLIT])
-    (folder / CHECKSUMS).write_text(manifest_text(entries), encoding="utf-8")
-    for path in (PREDICTIONS, METRICS):  # the split is too large to keep a copy of, say
-        (folder / VALUES / path).parent.mkdir(parents=True, exist_ok=True)
-        (folder / VALUES / path).write_bytes((tree / path).read_bytes())
-    return folder
+def write_profile(tree: Path, parent: Path) -> Path:
+    """A reference profile of ``tree`` in ``parent``, as bless lays one out."""
+    # The split is too large to keep a copy of, say.
+    return write_reference(tree, [PREDICTIONS, METRICS, SPLIT], parent, keep=[PREDICTIONS, METRICS])
 
 
 def compare(*arguments, cwd=REPO):
@@ -80,7 +69,7 @@ def test_a_label_change_is_different_and_named(tmp_path):
 
 
 def test_a_result_tree_against_a_reference_profile(tmp_path):
-    profile = write_profile(write_tree(tmp_path / "b"), tmp_path / "references" / "host-b")
+    profile = write_profile(write_tree(tmp_path / "b"), tmp_path / "references")
     # The results/ folder itself may be named, too.
     a = write_tree(tmp_path / "a", scale=1 + 1e-13) / "results"
     completed = compare(str(a), str(profile))
@@ -89,7 +78,7 @@ def test_a_result_tree_against_a_reference_profile(tmp_path):
         completed.stdout
     )
     assert f"B: {profile}" not in completed.stdout  # a profile is named by its id
-    assert "B: host-b" in completed.stdout
+    assert f"B: {profile.name}" in completed.stdout
     # Without a kept copy, a changed file can only be reported by its bytes: DIFFERENT.
     (a / "split/iris/rep0.json").write_text('{"train": [0, 2], "test": [1]}\n', encoding="utf-8")
     completed = compare(str(a), str(profile))
@@ -100,8 +89,8 @@ def test_a_result_tree_against_a_reference_profile(tmp_path):
 
 
 def test_two_profiles_compare_and_a_bad_path_gives_one_line(tmp_path):
-    first = write_profile(write_tree(tmp_path / "one"), tmp_path / "references" / "host-one")
-    second = write_profile(write_tree(tmp_path / "two"), tmp_path / "references" / "host-two")
+    first = write_profile(write_tree(tmp_path / "one"), tmp_path / "one-references")
+    second = write_profile(write_tree(tmp_path / "two"), tmp_path / "two-references")
     completed = compare(str(first), str(second))
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.splitlines()[0] == "seedlock compare: MATCH"
@@ -109,6 +98,6 @@ def test_two_profiles_compare_and_a_bad_path_gives_one_line(tmp_path):
     assert completed.returncode == 2
     assert completed.stderr == (
         f"seedlock: error: {tmp_path / 'nowhere'}: neither a result tree (a folder with "
-        f"results/<step>/ in it) nor a reference profile (a folder with {CHECKSUMS} and "
-        f"{PROVENANCE}); name one of those\n"
+        "results/<step>/ in it) nor a reference profile (a folder with checksums.sha256 and "
+        "provenance.json); name one of those\n"
     )

@@ -187,3 +187,17 @@ def test_a_rule_whose_env_lacks_a_pin_is_named(tmp_path):
         in (problems)
     )
     assert not any("checksum" in problem for problem in problems)
+
+
+def test_an_edited_version_or_an_empty_lock_is_reported(locked):
+    path = lock_path(locked)
+    path.write_text(path.read_text().replace("version: '2.0'", "version: '2.1'", 1))
+    problems = check_locks(locked.parents[1], [locked], PLATFORMS)
+    assert any(
+        "beta: version 2.1 is not the version in its url (beta-2.0-0.tar.bz2)" in problem
+        for problem in problems
+    ), problems
+    path.write_text("")
+    assert check_locks(locked.parents[1], [locked], PLATFORMS) == [
+        "envs/tiny.conda-lock.yml: empty; create it again with: seedlock lock tiny"
+    ]

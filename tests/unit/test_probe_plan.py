@@ -18,3 +18,9 @@ def test_every_run_gets_the_cores_asked_for(tmp_path):
         cores_of(runs["baseline"]) == cores_of(runs["varied"]) == cores_of(runs["threads-2"]) == 3
     )
     assert plan.threads == {"1": "baseline", "2": "threads-2"}
+
+
+def test_the_threads_run_is_made_only_when_asked_for(tmp_path):
+    plan = plan_runs(REPO, tmp_path, REPO / "config.yaml", ["checksums"], 2, False, None)
+    assert [run.name for run in plan.runs] == ["baseline", "varied"]
+    assert plan.threads == {}

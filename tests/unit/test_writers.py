@@ -4,12 +4,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from seedlock.writers import json_text, write_bytes, write_json
+from seedlock.writers import is_partial, json_text, write_bytes, write_json, write_text
 from tests.conftest import REPO
 
 # Writes one file of each kind from data built the same way; run in two fresh interpreters with
@@ -100,3 +101,19 @@ def test_write_replaces_atomically_and_creates_folders(tmp_path):
     write_bytes(target, b"two")
     assert target.read_bytes() == b"two"
     assert oct(target.stat().st_mode & 0o777) == "0o644"
+
+
+def test_a_killed_writers_file_is_recognisable_and_removed_once_stale(tmp_path):
+    target = tmp_path / "figures" / "bars.svg"
+    target.parent.mkdir()
+    stale = target.parent / ".bars.svg.k2j4x9q1.partial"
+    recent = target.parent / ".bars.svg.m7n8p9q0.partial"
+    for path in (stale, recent):
+        path.write_bytes(b"<svg")
+    two_hours_ago = time.time() - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    assert is_partial(stale.name) and not is_partial(target.name)
+    write_text(target, "<svg/>")
+    assert not stale.exists()
+    assert recent.exists()  # perhaps a live writer's
+    assert sorted(p.name for p in target.parent.iterdir()) == [recent.name, target.name]

@@ -91,7 +91,13 @@ def toy_probe(tmp_path_factory):
     with open(workdir / "Snakefile", "a", encoding="utf-8") as snakefile:
         snakefile.write('\n\ninclude: "rules/toy.smk"\n')
     completed = seedlock(
-        workdir, "probe", f"{TOY}/threaded_sum.csv", f"{TOY}/constant.txt", "--config", TINY
+        workdir,
+        "probe",
+        f"{TOY}/threaded_sum.csv",
+        f"{TOY}/constant.txt",
+        "--config",
+        TINY,
+        "--threads",
     )
     if not (workdir / REPORT).is_file():
         pytest.fail(f"probe wrote no report:\n{completed.stdout}\n{completed.stderr[-4000:]}")
@@ -177,7 +183,7 @@ def test_bless_refuses_what_the_probe_found_nondeterministic_unless_forced(toy_p
 
 def test_tiny_workflow_is_deterministic_under_every_variation(tmp_path):
     workdir = copy_workflow(tmp_path / "workflow")
-    completed = seedlock(workdir, "probe", "--config", TINY)
+    completed = seedlock(workdir, "probe", "--config", TINY, "--threads")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     report = json.loads((workdir / REPORT).read_text(encoding="utf-8"))
     assert report["status"] == DETERMINISTIC

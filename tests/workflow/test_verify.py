@@ -13,65 +13,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from seedlock.cli import main as seedlock_main
-from seedlock.trees import tree_graph
-from tests.conftest import TINY_CONFIG, copy_workflow, run_seedlock, run_snakemake, tree_digests
+from seedlock.profiles import compute_of
+from tests.conftest import TINY_CONFIG, copy_workflow, run_snakemake, tree_digests
+from tests.workflow.blessed import (
+    TINY,
+    flip_byte,
+    outputs,
+    reference_folder,
+    run_workflow,
+    seedlock,
+)
 
 pytestmark = pytest.mark.workflow
-
-TINY = "tests/config/tiny.yaml"
-
-
-def run_workflow(workdir: Path, *targets: str, cores: int = 2, check: bool = True):
-    # Targets go first: --configfile takes every word after it.
-    return run_snakemake(
-        workdir, *targets, "--cores", str(cores), "--configfile", TINY, check=check
-    )
-
-
-def seedlock(workdir: Path, capsys, monkeypatch, *arguments: str) -> tuple[int, str, str]:
-    """Run the seedlock CLI in-process in ``workdir``; (exit code, stdout, stderr)."""
-    monkeypatch.chdir(workdir)
-    capsys.readouterr()
-    code = seedlock_main(list(arguments))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-@pytest.fixture(scope="module")
-def blessed(tmp_path_factory) -> Path:
-    """A tiny run whose outputs are blessed as its references."""
-    workdir = copy_workflow(tmp_path_factory.mktemp("blessed") / "workflow")
-    first = run_workflow(workdir, check=False)
-    assert first.returncode != 0, "verify must fail while no references exist"
-    log = (workdir / "logs/verify/verify.log").read_text()
-    assert "no references exist" in log and "seedlock bless" in log
-    bless = run_seedlock(workdir, "bless")
-    assert bless.returncode == 0, bless.stderr
-    assert "prepare_data: 4 added, 0 changed, 0 removed" in bless.stdout
-    run_workflow(workdir)  # verify reruns against the new references and passes
-    return workdir
-
-
-@pytest.fixture
-def damaged(blessed, tmp_path) -> Path:
-    """A throwaway copy of the blessed run, free to damage."""
-    workdir = tmp_path / "copy"
-    shutil.copytree(blessed, workdir, symlinks=True)
-    return workdir
-
-
-def outputs(workdir: Path) -> list[str]:
-    return sorted(
-        str(p.relative_to(workdir))
-        for p in (workdir / "results").rglob("*")
-        if p.is_file() and tree_graph(workdir).step_of(str(p.relative_to(workdir)))
-    )
-
-
-def reference_folder(workdir: Path) -> Path:
-    (folder,) = (workdir / "references").iterdir()
-    return folder
 
 
 def test_verify_rule_passes_and_writes_its_report(blessed):
@@ -120,12 +73,6 @@ def test_fresh_run_elsewhere_matches_the_blessed_references(blessed, tmp_path):
     assert tree_digests(fresh / "references") == references_before
 
 
-def flip_byte(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    path.write_bytes(bytes(data))
-
-
 def test_flipping_one_byte_of_any_output_fails_naming_file_and_step(damaged, capsys, monkeypatch):
     paths = outputs(damaged)
     assert len(paths) == 58
@@ -157,12 +104,31 @@ def test_truncated_deleted_and_unexpected_files(damaged, capsys, monkeypatch):
     assert "first diverged step: train" in out
 
 
-def test_an_unexpected_file_alone_passes_unless_strict(damaged, capsys, monkeypatch):
+def test_an_unexpected_output_fails_unless_a_tolerance_rule_names_it(damaged, capsys, monkeypatch):
     (damaged / "results/figures/extra.png").write_bytes(b"\x89PNG")
     code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
-    assert code == 0 and "1 UNEXPECTED" in out
-    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--strict", "--config", TINY)
+    assert code == 1 and "1 UNEXPECTED" in out
+    assert "UNEXPECTED results/figures/extra.png  [figures]" in out
+    named = yaml.safe_load(TINY_CONFIG.read_text())
+    named["verify"] = {
+        "tolerances": [
+            {"pattern": "results/figures/extra.png", "policy": "ignore", "reason": "a draft"}
+        ]
+    }
+    (damaged / "named.yaml").write_text(yaml.safe_dump(named))
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", "named.yaml")
+    assert code == 0, out
+    code, out, _ = seedlock(
+        damaged, capsys, monkeypatch, "verify", "--strict", "--config", "named.yaml"
+    )
     assert code == 1
+
+
+def test_a_killed_writers_temporary_file_is_not_an_output(damaged, capsys, monkeypatch):
+    # What atomic_path leaves when its job is killed before the rename.
+    (damaged / "results/figures/.metric_bars.svg.k2j4x9q1.partial").write_bytes(b"<svg")
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--strict", "--config", TINY)
+    assert code == 0, out
 
 
 def bump_metric(workdir: Path, relative: float) -> str:
@@ -239,11 +205,11 @@ def test_manifest_faults_exit_2_with_one_line_and_write_nothing(
     [
         (lambda text: text[: len(text) // 2], "not valid JSON"),
         (
-            lambda text: text.replace('"schema_version": 2', '"schema_version": 7'),
-            "schema_version: 2 was expected",
+            lambda text: text.replace('"schema_version": 3', '"schema_version": 7'),
+            "schema_version: 3 was expected",
         ),
         (
-            lambda text: text.replace('"schema_version": 2', '"schema_version": 1'),
+            lambda text: text.replace('"schema_version": 3', '"schema_version": 1'),
             "schema_version 1: written by an older seedlock",
         ),
         (lambda text: text.replace('"mode": "host"', '"mode": "docker"'), "mode: 'docker'"),
@@ -302,14 +268,14 @@ def test_no_matching_profile_is_a_cross_environment_comparison(damaged, capsys, 
     folder = reference_folder(damaged)
     provenance = json.loads((folder / "provenance.json").read_text())
     # References made where OpenBLAS ran its Sandybridge kernel, under native.
-    provenance["profile"] = "host-linux-64-native-sandybridge-x86_v3-00000000-000000000000"
-    provenance["compute"] = "native-sandybridge-x86_v3-00000000"
-    provenance["environment_digest"] = "0" * 64
     ml = provenance["fingerprints"]["ml"]
     ml["compute"]["baseline"] = "native"
     blas = ml["compute"]["blas"][0]
     here = blas["kernel"]
     blas["kernel"] = "Sandybridge"
+    provenance["compute"] = compute_of(provenance["fingerprints"])
+    provenance["environment_digest"] = "0" * 64
+    provenance["profile"] = f"host-linux-64-{provenance['compute']}-000000000000"
     (folder / "provenance.json").write_text(json.dumps(provenance))
     folder.rename(folder.parent / provenance["profile"])
 

@@ -19,26 +19,29 @@ def main(snakemake):
     # Bookkeeping, with no numerical library to preload: its own interpreter starts as fast
     # as a fork would.
     with start_job(snakemake, fork=False) as job:
-        import json
-
         from seedlock.checksums import read_manifest
-        from seedlock.profiles import canonical_digest, profile_of, select_reference
+        from seedlock.profiles import (
+            canonical_digest,
+            parse_json,
+            profile_of,
+            read_fingerprints,
+            select_reference,
+            validate_run_record,
+        )
         from seedlock.trees import current_entries
         from seedlock.verify import Settings, build_report, report_html
         from seedlock.writers import write_json, write_text
 
+        Path(job.params.stale_verdict).unlink(missing_ok=True)
         root = Path(".")  # relative, so that messages name files as the user sees them
         manifests = {}
         for path in job.input.manifests:
             manifests.update(read_manifest(path))
-        fingerprints = {}
-        for path in job.input.fingerprints:
-            with open(path, encoding="utf-8") as handle:
-                fingerprints[Path(path).stem] = json.load(handle)
+        fingerprints = read_fingerprints(job.input.fingerprints)
         key = profile_of(root, fingerprints)
         reference, exact = select_reference(root, key)
-        with open(job.input.record, encoding="utf-8") as handle:
-            run = json.load(handle)
+        record = job.input.record
+        run = validate_run_record(parse_json(Path(record), "rerun the workflow"), record)
         run["fingerprints"] = {name: canonical_digest(fp) for name, fp in fingerprints.items()}
         report = build_report(
             root,

@@ -1,0 +1,50 @@
+"""Snakemake's locks left by a killed run: removed when no run of the workflow is alive.
+
+Snakemake locks a working directory with files under ``.snakemake/locks/``; a run killed with
+kill -9 leaves them, and every later run stops with "Directory cannot be locked" until someone
+runs ``--unlock``, which would as readily unlock a directory a live run is using. Every Snakemake
+process that parses the workflow here holds a lock of the kernel's (``flock``) on one file for
+as long as it lives; the kernel drops it when the process dies, however it dies. A process that
+finds nobody else holding it knows that Snakemake's lock files belong to no live run.
+"""
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+ALIVE = "seedlock-alive.lock"
+# How long to wait for another process that holds the lock exclusively for an instant.
+SHARED_WAIT_SECONDS = 10.0
+
+_held: list[int] = []  # open for the life of the process: closing it would release the lock
+
+
+def claim(workdir: Path = Path(".")) -> list[str]:
+    """Hold the shared "alive" lock of ``workdir`` for the life of this process; when no other
+    process holds it, first remove Snakemake's stale locks. Returns the files removed."""
+    state = workdir / ".snakemake"
+    state.mkdir(exist_ok=True)
+    descriptor = os.open(state / ALIVE, os.O_RDWR | os.O_CREAT, 0o644)
+    removed = []
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pass  # another run of the workflow is alive here: its locks are its own
+    else:
+        locks = state / "locks"
+        for path in sorted(locks.glob("*.lock")) if locks.is_dir() else []:
+            path.unlink(missing_ok=True)
+            removed.append(str(path))
+    deadline = time.monotonic() + SHARED_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                os.close(descriptor)
+                return removed  # unprotected, but Snakemake's own lock still guards the run
+            time.sleep(0.05)
+    _held.append(descriptor)
+    return removed
