@@ -399,6 +399,14 @@ def _check_dataset(source: str, key: str, name: str, dataset: Mapping, base_dir:
     """Check one dataset entry; returns its number of rows after the config's selection."""
     if dataset["source"] == "sklearn":
         return _check_bundled(source, key, name, dataset)
+    relative = Path(dataset["path"])
+    if relative.is_absolute() or dataset["path"].startswith("~") or ".." in relative.parts:
+        raise ConfigError(
+            source,
+            f"{key}.path",
+            f"{dataset['path']!r} leaves the workflow folder; give a path inside it (e.g. "
+            "data/my_data.csv), so that a copy of the workflow carries its data",
+        )
     path = base_dir / dataset["path"]
     if not path.is_file():
         raise ConfigError(source, f"{key}.path", f"file {dataset['path']!r} does not exist")

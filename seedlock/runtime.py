@@ -124,6 +124,12 @@ def start_job(snakemake, fork: bool = True):
         except Exception:
             job.log.exception("job failed")
             raise
+        finally:
+            # The log file closes when this block ends; what Python prints after it (the exit
+            # message of a failed job) goes to file descriptor 2, which is the log too, instead
+            # of a closed stream ("lost sys.stderr").
+            log_file.flush()
+            sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115 (lives on)
 
 
 def _check_kernels(job: Job) -> None:

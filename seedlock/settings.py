@@ -94,11 +94,21 @@ def check_replicate_seeds(config: Mapping, source: str) -> None:
 def read_config(path: Path) -> dict:
     """A config file's mapping, or a ``ConfigError`` saying why it cannot be read."""
     try:
-        config = read_yaml(path) or {}
+        config = read_yaml(path)
     except OSError as error:
         raise ConfigError(str(path), "(file)", f"cannot read: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            str(path), "(file)", f"not UTF-8 text (byte {error.start}); save it as UTF-8"
+        ) from None
     except yaml.YAMLError as error:
-        raise ConfigError(str(path), "(file)", f"not valid YAML: {error}") from None
+        first = str(error).splitlines()[0] if str(error) else type(error).__name__
+        where = getattr(error, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where is not None else ""
+        raise ConfigError(str(path), "(file)", f"not valid YAML{line}: {first}") from None
+    if config is None:
+        # Snakemake refuses an empty config file too.
+        raise ConfigError(str(path), "(file)", "empty; a config names at least its keys")
     if not isinstance(config, dict):
         raise ConfigError(str(path), "(top level)", "must be a mapping of keys to values")
     return config

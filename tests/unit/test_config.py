@@ -299,6 +299,13 @@ def test_unreadable_and_malformed_files(tmp_path):
     (tmp_path / "list.yaml").write_text("- 1\n")
     with pytest.raises(ConfigError, match="must be a mapping"):
         load_config(tmp_path / "list.yaml")
+    # As Snakemake refuses them, before the workflow could say which file.
+    (tmp_path / "empty.yaml").write_text("")
+    with pytest.raises(ConfigError, match=r"empty.yaml: \(file\): empty"):
+        load_config(tmp_path / "empty.yaml")
+    (tmp_path / "latin1.yaml").write_bytes(b"seeds: {root: 7}\n# caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"not UTF-8 text \(byte 22\)"):
+        load_config(tmp_path / "latin1.yaml")
 
 
 def test_schema_file_is_where_the_package_looks():

@@ -152,6 +152,10 @@ def csv_with_only_a_header(config, workdir):
     with_csv("a,b,label\n")(config, workdir)
 
 
+def csv_outside_the_workflow(config):
+    config["datasets"]["mine"] = {"source": "csv", "path": "/etc/passwd", "target": "root"}
+
+
 def csv_not_utf8(config, workdir):
     with_csv(two_classes(40).encode().replace(b",x", b",\xff", 1))(config, workdir)
 
@@ -199,6 +203,7 @@ CASES = [
     (csv_with_one_class, "datasets.mine", "the target has 1 class"),
     (csv_with_only_a_header, "datasets.mine.rows", "selects no row"),
     (csv_not_utf8, "datasets.mine.path", "not UTF-8 text"),
+    (csv_outside_the_workflow, "datasets.mine.path", "'/etc/passwd' leaves the workflow folder"),
 ]
 
 

@@ -59,7 +59,7 @@ def test_own_csv_with_text_labels_runs_end_to_end(tmp_path):
     assert "| mine | tree | 1 |" in (workdir / "results/aggregate/table1.md").read_text()
 
 
-def test_text_feature_column_fails_the_job_with_one_line(tmp_path):
+def test_text_feature_column_stops_the_run_before_any_job_with_one_line(tmp_path):
     workdir = copy_workflow(tmp_path / "workflow")
     (workdir / "data").mkdir()
     two_blobs().to_csv(workdir / "data" / "animals.csv", index=False)
@@ -67,11 +67,14 @@ def test_text_feature_column_fails_the_job_with_one_line(tmp_path):
 
     completed = run_snakemake(workdir, "--cores", "1", "--configfile", "mine.yaml", check=False)
 
-    assert completed.returncode != 0
-    log = (workdir / "logs/prepare_data/mine.log").read_text()
-    assert "data/animals.csv: feature columns colour are not numeric" in log
-    assert "Traceback" not in log
-    assert not (workdir / "results/prepare_data/mine.csv").exists()
+    assert completed.returncode == 2
+    errors = [line for line in completed.stderr.splitlines() if line.startswith("seedlock:")]
+    assert errors == [
+        "seedlock: error: mine.yaml: datasets.mine: data/animals.csv: feature columns colour "
+        "are not numeric; encode them or leave them out with features: [...]"
+    ]
+    assert "Traceback" not in completed.stderr
+    assert not (workdir / "results").exists()
 
 
 def test_groups_column_reaches_group_splitters(tmp_path):

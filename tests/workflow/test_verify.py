@@ -326,3 +326,11 @@ def test_env_not_built_from_its_lock_or_leaking_imports_fails(damaged, capsys, m
         "environment: env ml: module leaky was imported from /opt/driver/site-packages/leaky" in out
     )
     assert "58 MATCH" in out
+    # The workflow's own verify runs the same audit.
+    completed = run_workflow(damaged, check=False)
+    assert completed.returncode != 0
+    log = (damaged / "logs/verify/verify.log").read_text()
+    assert "seedlock verify: FAIL" in log and "58 MATCH" in log
+    assert "environment: env ml was not built from its lock requirements.lock: extra: surprise" in (
+        log
+    )

@@ -19,6 +19,7 @@ def main(snakemake):
     # Bookkeeping, with no numerical library to preload: its own interpreter starts as fast
     # as a fork would.
     with start_job(snakemake, fork=False) as job:
+        from seedlock.audit import audit
         from seedlock.checksums import read_manifest
         from seedlock.profiles import (
             canonical_digest,
@@ -51,6 +52,8 @@ def main(snakemake):
             exact,
             Settings.from_config(job.params.settings),
             run,
+            # The same checks as seedlock verify: each env against its lock, imports from it.
+            environment=audit(root, fingerprints),
             fingerprints=fingerprints,
         )
         write_json(job.output.json, report)
