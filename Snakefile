@@ -35,8 +35,8 @@ include: "rules/report.smk"
 include: "seedlock/workflow/verify.smk"
 
 
-# The final target: every output, checksummed and verified against the reference profile (a
-# deleted output is rebuilt, because the target names it).
+# The final target: every output, checksummed and verified against the reference profile (an
+# output deleted since its step was checksummed is named here, so it is rebuilt).
 rule all:
     default_target: True
     input:

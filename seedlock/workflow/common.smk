@@ -263,11 +263,16 @@ def audit_every_rule():
 
 
 def verified():
-    """The verdict and every step's outputs, for the default target's input (call it after
-    including verify.smk, which defines the steps and the verify rule). Snakemake reruns a job
-    for a missing output only when a job that needs it runs, or when a target names it; named
-    here, a deleted output is rebuilt, and the verdict recomputed, by the next run."""
-    return [
-        *rules.verify.output,
-        *(path for step in STEP_GRAPH.steps for path in STEP_OUTPUTS[step]),
-    ]
+    """The default target's input: the verdict, and every output that went missing after its
+    step was checksummed (call it after including verify.smk, which defines the steps and the
+    verify rule). Snakemake reruns a job for a missing output only when a job that needs it
+    runs, or when a target names it; named here, a deleted output is rebuilt and verified
+    again by the next run. A step not yet checksummed adds nothing: it runs anyway."""
+    missing = []
+    for step in STEP_GRAPH.steps:
+        manifest = f"results/checksums/{step}.sha256"
+        if os.path.exists(manifest):
+            missing += [path for path in STEP_OUTPUTS[step] if not os.path.exists(path)]
+        elif os.path.exists("results/verify/report.json"):
+            missing.append(manifest)
+    return [*rules.verify.output, *missing]
