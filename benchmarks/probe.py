@@ -1,11 +1,11 @@
 """`seedlock probe` against one `make run`, in one run.
 
-    .venv/bin/python benchmarks/probe.py [--config config.yaml] [--json FILE]
+    .venv/bin/python benchmarks/probe.py [--config config.yaml] [--threads] [--json FILE]
     .venv/bin/python benchmarks/probe.py --smoke    # tiny config, up to the checksums
 
 Each from nothing in its own copy, one after the other: the command `make run` runs
 (`snakemake --cores all`, with the committed references), then `seedlock probe --config FILE`
-(its baseline, varied and thread runs). Both use every core.
+(its baseline and varied runs, and with --threads its thread run). Both use every core.
 """
 
 import argparse
@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=REPO / "config.yaml")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--threads", action="store_true", help="probe with --threads")
     arguments = parser.parse_args()
     # The tiny config has no committed references to verify against: both stop at the checksums.
     targets = ["checksums"] if arguments.smoke else []
@@ -43,7 +44,8 @@ def main() -> None:
 
         workdir = copy_workflow(REPO, workspace / "probe")
         started = time.perf_counter()
-        run([sys.executable, "-m", "seedlock", "probe", *targets, "--config", config], workdir)
+        probe = [sys.executable, "-m", "seedlock", "probe", *targets, "--config", config]
+        run(probe + (["--threads"] if arguments.threads else []), workdir)
         probe_seconds = time.perf_counter() - started
         probe_report = json.loads((workdir / REPORT).read_text())
     finally:
@@ -53,6 +55,7 @@ def main() -> None:
         {
             "config": str(arguments.config.resolve().relative_to(REPO)),
             "targets": targets or ["all"],
+            "probe_threads": arguments.threads,
             "seconds": {
                 "make_run": round(run_seconds, 1),
                 "probe": round(probe_seconds, 1),
