@@ -153,8 +153,13 @@ def test_a_failing_job_fails_the_run(tmp_path):
     config = {
         "seeds": {"root": 1, "replicates": 1},
         "datasets": {"iris": {"source": "sklearn"}},
+        # Each value passes scikit-learn's constraints (checked with the config); the pair
+        # fails only when the job fits.
         "models": {
-            "bad": {"estimator": "sklearn.linear_model.LogisticRegression", "params": {"C": -1.0}}
+            "bad": {
+                "estimator": "sklearn.linear_model.LogisticRegression",
+                "params": {"penalty": "l1"},
+            }
         },
     }
     (workdir / "bad.yaml").write_text(yaml.safe_dump(config))
@@ -171,4 +176,7 @@ def test_a_failing_job_fails_the_run(tmp_path):
     assert "Error in rule train" in output
     failed = re.search(r"SLURM-job '?(\d+)'? failed|SLURM jobid (\d+)", output)
     assert failed, output[-3000:]
-    assert "InvalidParameterError" in (workdir / "logs/train/iris/bad/rep0.log").read_text()
+    assert (
+        "Solver lbfgs supports only 'l2' or None penalties"
+        in (workdir / "logs/train/iris/bad/rep0.log").read_text()
+    )
