@@ -12,13 +12,12 @@ import hashlib
 import importlib.util
 import inspect
 import json
-import math
 import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from experiment.data_checks import check_data
+from experiment.data_checks import check_data, held_out_count
 from experiment.datasets import BUNDLED, GROUPS, REGRESSION, DataError, feature_names, row_range
 from experiment.estimators import check_model_spec, import_class, step_specs
 from experiment.scoring import scorer_task
@@ -363,7 +362,7 @@ def _check_folds(source: str, config: Mapping, sizes: Mapping[str, int]) -> None
         n_rows = n_samples
         if cv["data"] == "train" and not split.get("splitter"):
             test = split["test_size"]
-            n_test = test if isinstance(test, int) else math.ceil(test * n_samples)
+            n_test = held_out_count(test, n_samples)
             n_rows = n_samples - n_test
         if cv["folds"] > n_rows:
             raise ConfigError(

@@ -69,7 +69,7 @@ def _key(config: Mapping, base_dir: Path, task: str) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _test_count(test_size, n_samples: int) -> int:
+def held_out_count(test_size, n_samples: int) -> int:
     # train_test_split's own rounding: a fraction rounds the test part up.
     return test_size if isinstance(test_size, int) else math.ceil(test_size * n_samples)
 
@@ -82,7 +82,7 @@ def _check_split(source, config, name, n_samples, counts, task) -> None:
         stratified(split["stratify"], task) and (split["shuffle"] or split["stratify"] is True)
     ):
         return
-    n_test = _test_count(split["test_size"], n_samples)
+    n_test = held_out_count(split["test_size"], n_samples)
     n_classes = len(counts)
     if min(counts) < 2:
         raise ConfigError(
@@ -109,7 +109,7 @@ def _check_folds(source, config, name, n_samples, counts, task) -> None:
     split = config["split"]
     share = 1.0
     if cv["data"] == "train" and not split.get("splitter"):
-        share = 1 - _test_count(split["test_size"], n_samples) / n_samples
+        share = 1 - held_out_count(split["test_size"], n_samples) / n_samples
     largest = math.floor(max(counts) * share)
     if cv["folds"] > largest:
         raise ConfigError(

@@ -135,16 +135,15 @@ def compute_of(fingerprints: Mapping[str, dict]) -> str:
 
 
 def profile_of(root: Path, fingerprints: Mapping[str, dict]) -> ProfileKey:
-    """The profile of a run, from the fingerprints of its environments."""
-    first = fingerprints[sorted(fingerprints)[0]]
-    modes = {fp["mode"] for fp in fingerprints.values()}
-    mode = "conda" if "conda" in modes else "host"
-    platform = first["platform"]["subdir"]
-    python = first["python"]["version"]
+    """The profile of a run, from the fingerprints of its environments (mode, platform and
+    compute derived as bless records them in provenance)."""
+    derived = derived_provenance(fingerprints)
+    mode, platform = derived["mode"], derived["platform"]
+    python = fingerprints[sorted(fingerprints)[0]]["python"]["version"]
     return ProfileKey(
         mode,
         platform,
-        compute_of(fingerprints),
+        derived["compute"],
         environment_digest(
             root, mode, platform, python, system_libraries(fingerprints), fingerprints
         ),
