@@ -171,17 +171,28 @@ def lock(arguments) -> int:
 
 
 def check_locks(arguments) -> int:
+    from seedlock.errors import LockError
     from seedlock.locks import check_locks as find_problems
     from seedlock.locks import rule_env_problems, specs_of
 
+    mirror = arguments.mirror
+    if mirror is not None and not mirror.is_dir():
+        raise LockError(f"--mirror {mirror}: no such folder")
     specs = specs_of(Path("."))
-    problems = find_problems(Path("."), specs) + rule_env_problems(Path(".").resolve())
+    problems = find_problems(Path("."), specs, mirror=mirror) + rule_env_problems(
+        Path(".").resolve()
+    )
     for problem in problems:
         print(f"seedlock: check-locks: {problem}", file=sys.stderr)
     if not problems:
+        hashes = (
+            f"every md5 and sha256 equals the channel's record in {mirror}"
+            if mirror is not None
+            else "hashes not checked against channel records (give --mirror DIR)"
+        )
         print(
             f"check-locks: {len(specs)} locks current, pins equal their render, "
-            "every rule's env is pinned for every platform"
+            f"every rule's env is pinned for every platform; {hashes}"
         )
     return 1 if problems else 0
 
@@ -296,6 +307,12 @@ def parser() -> argparse.ArgumentParser:
 
     audit = commands.add_parser(
         "check-locks", help="offline: locks match their specs, pins match the locks"
+    )
+    audit.add_argument(
+        "--mirror",
+        type=Path,
+        help="also check every locked package's md5 and sha256 against the channel records "
+        "in this folder of <channel>/<subdir>/repodata.json",
     )
     audit.set_defaults(handler=check_locks)
 

@@ -8,6 +8,7 @@ conda-lock's own renderer, and check all of it offline.
 """
 
 import datetime
+import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -225,10 +226,67 @@ def specs_of(root: Path, names: Sequence[str] = ()) -> list[Path]:
     return [every[name] for name in names]
 
 
+class ChannelRecords:
+    """The package records of a local mirror (``<channel>/<subdir>/repodata.json``), by URL.
+
+    A lock's sha256 reaches no pin (explicit files carry the md5 only), so an edited sha256 can
+    be seen only against the channel's own record of the file."""
+
+    def __init__(self, mirror: Path):
+        self.mirror = mirror
+        self._subdirs: dict[tuple[str, str], dict] = {}
+
+    def record(self, url: str) -> dict | None:
+        """The channel's record of the file ``url`` names, or None when the mirror lacks it."""
+        parts = url.rstrip("/").split("/")
+        if len(parts) < 3:
+            return None
+        channel, subdir, filename = parts[-3:]
+        key = (channel, subdir)
+        if key not in self._subdirs:
+            repodata = self.mirror / channel / subdir / "repodata.json"
+            try:
+                data = json.loads(repodata.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                data = {}
+            except (OSError, ValueError) as error:
+                raise LockError(f"{repodata}: not readable as repodata: {error}") from None
+            self._subdirs[key] = {
+                **data.get("packages", {}),
+                **data.get("packages.conda", {}),
+            }
+        return self._subdirs[key].get(filename)
+
+
+def record_problems(package, records: ChannelRecords, where: str) -> list[str]:
+    """The lock's hashes of ``package`` against the channel's record of the same file."""
+    record = records.record(package.url)
+    if record is None:
+        return [
+            f"{where}: {package.url} is not in the mirror {records.mirror}; its hashes "
+            "cannot be checked"
+        ]
+    problems = []
+    for kind in ("sha256", "md5"):
+        locked, recorded = getattr(package.hash, kind), record.get(kind)
+        if recorded and locked != recorded:
+            problems.append(
+                f"{where}: {kind} {locked} is not the channel's {recorded} for "
+                f"{package.url.rsplit('/', 1)[-1]}; restore the lock from git or lock again"
+            )
+    return problems
+
+
 def check_locks(
-    root: Path, specs: Sequence[Path], platforms: Sequence[str] = PLATFORMS
+    root: Path,
+    specs: Sequence[Path],
+    platforms: Sequence[str] = PLATFORMS,
+    mirror: Path | None = None,
 ) -> list[str]:
-    """One line per problem with the locks of ``specs``; empty when every lock is current."""
+    """One line per problem with the locks of ``specs``; empty when every lock is current.
+    With ``mirror``, every locked package's md5 and sha256 are also checked against the
+    channel's records there."""
+    records = ChannelRecords(mirror) if mirror is not None else None
     problems = []
     for spec in specs:
         lock_file = lock_path(spec)
@@ -269,6 +327,8 @@ def check_locks(
                     f"{where}: version {package.version} is not the version in its url "
                     f"({filename}); run: seedlock lock {spec.stem}"
                 )
+            if records is not None:
+                problems.extend(record_problems(package, records, where))
         for platform in platforms if has_pins(spec) else ():
             if lockfile.metadata.content_hash.get(platform) is None:
                 continue

@@ -201,3 +201,34 @@ def test_an_edited_version_or_an_empty_lock_is_reported(locked):
     assert check_locks(locked.parents[1], [locked], PLATFORMS) == [
         "envs/tiny.conda-lock.yml: empty; create it again with: seedlock lock tiny"
     ]
+
+
+def test_an_edited_sha256_is_seen_only_against_the_channel_records(locked):
+    """Pins carry the md5 alone: the lock's sha256 can be checked only against the records."""
+    mirror = locked.parents[2] / "mirror"
+    path = lock_path(locked)
+    assert check_locks(locked.parents[1], [locked], PLATFORMS, mirror=mirror) == []
+    digest = hashlib.sha256(b"beta-2.0-0.tar.bz2").hexdigest()
+    edited = digest[:-1] + ("0" if digest[-1] != "0" else "1")
+    path.write_text(path.read_text().replace(digest, edited))
+    assert check_locks(locked.parents[1], [locked], PLATFORMS) == []
+    problems = check_locks(locked.parents[1], [locked], PLATFORMS, mirror=mirror)
+    assert problems and all(
+        f"beta: sha256 {edited} is not the channel's {digest} for beta-2.0-0.tar.bz2" in problem
+        for problem in problems
+    ), problems
+    assert len(problems) == len(PLATFORMS)  # the noarch package, once per platform
+
+
+def test_a_package_missing_from_the_mirror_is_named(locked, tmp_path):
+    empty = tiny_mirror(tmp_path / "other")
+    (empty / CHANNEL / "noarch" / "repodata.json").write_text('{"packages": {}}')
+    problems = check_locks(locked.parents[1], [locked], PLATFORMS, mirror=empty)
+    assert problems and all("is not in the mirror" in problem for problem in problems), problems
+
+
+@pytest.mark.skipif(not SHARED_MIRROR.is_dir(), reason="needs ../shared/conda-repodata")
+def test_committed_locks_match_the_channel_records(monkeypatch, capsys):
+    monkeypatch.chdir(REPO)
+    assert seedlock_main(["check-locks", "--mirror", str(SHARED_MIRROR)]) == 0
+    assert "every md5 and sha256 equals the channel's record" in capsys.readouterr().out
