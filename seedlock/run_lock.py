@@ -1,4 +1,5 @@
-"""Snakemake's locks left by a killed run: removed when no run of the workflow is alive.
+"""Snakemake's locks left by a killed run: removed when no run of the workflow is alive; and one
+run at a time that runs jobs.
 
 Snakemake locks a working directory with files under ``.snakemake/locks/``; a run killed with
 kill -9 leaves them, and every later run stops with "Directory cannot be locked" until someone
@@ -6,6 +7,11 @@ runs ``--unlock``, which would as readily unlock a directory a live run is using
 process that parses the workflow here holds a lock of the kernel's (``flock``) on one file for
 as long as it lives; the kernel drops it when the process dies, however it dies. A process that
 finds nobody else holding it knows that Snakemake's lock files belong to no live run.
+
+Snakemake's own lock is a check followed by a write, so two runs started at the same instant can
+both pass the check and both run jobs, each deleting the other's outputs before it reruns them.
+A run about to start jobs (Snakemake's ``onstart``, which dry runs and cluster jobs skip) takes
+a second lock of the kernel's exclusively; a run that cannot take it stops before any job.
 """
 
 import fcntl
@@ -14,6 +20,7 @@ import time
 from pathlib import Path
 
 ALIVE = "seedlock-alive.lock"
+RUNNING = "seedlock-running.lock"
 # How long to wait for another process that holds the lock exclusively for an instant.
 SHARED_WAIT_SECONDS = 10.0
 
@@ -48,3 +55,25 @@ def claim(workdir: Path = Path(".")) -> list[str]:
             time.sleep(0.05)
     _held.append(descriptor)
     return removed
+
+
+def hold_running(workdir: Path = Path(".")) -> str | None:
+    """Hold the exclusive "running" lock of ``workdir`` for the life of this process: None, or,
+    when another process holds it, one line saying which."""
+    path = workdir / ".snakemake" / RUNNING
+    path.parent.mkdir(exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.read(descriptor, 32).decode("ascii", "replace").strip()
+        os.close(descriptor)
+        which = f" (pid {holder})" if holder.isdigit() else ""
+        return (
+            f"another Snakemake run{which} is running jobs in {workdir.resolve()}; "
+            "wait for it to end, then run again"
+        )
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, str(os.getpid()).encode("ascii"), 0)
+    _held.append(descriptor)
+    return None

@@ -43,6 +43,17 @@ if workflow.is_main_process:
         print(f"seedlock: removed {stale}, left by a killed run", file=sys.stderr)
 
 
+# One run at a time starts jobs here, even when two pass Snakemake's own lock at the same instant.
+# A workflow that defines its own onstart: must call this first.
+def seedlock_onstart():
+    if workflow.is_main_process and (busy := run_lock.hold_running()):
+        stop(busy)
+
+
+onstart:
+    seedlock_onstart()
+
+
 wildcard_constraints:
     env=r"[A-Za-z0-9_-]+",
 

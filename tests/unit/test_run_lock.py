@@ -1,0 +1,57 @@
+"""The kernel's locks that tell a live run from a killed one (seedlock/run_lock.py)."""
+
+import signal
+import subprocess
+import sys
+
+from seedlock import run_lock
+
+HOLD = (
+    "import sys\n"
+    "from seedlock.run_lock import claim, hold_running\n"
+    "claim()\n"
+    "assert hold_running() is None\n"
+    "print('held', flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
+
+def holder(workdir):
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLD],
+        cwd=workdir,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().strip() == "held"
+    return process
+
+
+def test_a_second_run_is_refused_while_the_first_lives_and_admitted_after_kill_9(tmp_path):
+    first = holder(tmp_path)
+    try:
+        busy = run_lock.hold_running(tmp_path)
+        assert busy == (
+            f"another Snakemake run (pid {first.pid}) is running jobs in {tmp_path.resolve()}; "
+            "wait for it to end, then run again"
+        )
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    assert run_lock.hold_running(tmp_path) is None  # the kernel dropped the dead run's lock
+
+
+def test_stale_snakemake_locks_are_removed_only_when_no_run_is_alive(tmp_path):
+    locks = tmp_path / ".snakemake" / "locks"
+    locks.mkdir(parents=True)
+    (locks / "0.input.lock").write_text("x")
+    first = holder(tmp_path)  # alive: it removes the stale lock, then holds "alive" shared
+    try:
+        assert not (locks / "0.input.lock").exists()
+        (locks / "0.output.lock").write_text("x")  # as the live run's own lock would be
+        assert run_lock.claim(tmp_path) == []
+        assert (locks / "0.output.lock").exists()
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()

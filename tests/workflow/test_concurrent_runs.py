@@ -1,0 +1,96 @@
+"""Two runs in one folder: only one starts jobs, the other stops with one line and writes nothing.
+
+Snakemake's own lock is a check followed by a write, so runs started at the same instant can
+both pass it; seedlock's "running" lock (seedlock/run_lock.py) stops the second at its onstart."""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import tree_digests
+from tests.workflow.blessed import TINY, run_workflow
+
+pytestmark = pytest.mark.workflow
+
+HOLD = (
+    "import sys, time\n"
+    "from seedlock.run_lock import hold_running\n"
+    "assert hold_running() is None\n"
+    "print('held', flush=True)\n"
+    "sys.stdin.read()\n"  # held until the test closes stdin
+)
+
+
+def snakemake_command() -> list[str]:
+    return [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", TINY]
+
+
+def clean_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("SNAKEMAKE")}
+
+
+def test_a_run_that_finds_another_running_stops_before_any_job(damaged):
+    shutil.rmtree(damaged / "results" / "aggregate")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD],
+        cwd=damaged,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        second = run_workflow(damaged, check=False)
+        assert second.returncode == 2, second.stderr[-2000:]
+        errors = [line for line in second.stderr.splitlines() if line.startswith("seedlock:")]
+        assert errors == [
+            f"seedlock: error: another Snakemake run (pid {holder.pid}) is running jobs in "
+            f"{damaged.resolve()}; wait for it to end, then run again"
+        ], second.stderr[-2000:]
+        assert "Traceback" not in second.stderr
+        assert not (damaged / "results" / "aggregate").exists()
+        # It leaves no lock of Snakemake's behind for the live run to trip over.
+        assert not list((damaged / ".snakemake" / "locks").glob("*.lock"))
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    rerun = run_workflow(damaged)
+    assert "seedlock verify: PASS" in (damaged / "results/verify/verdict.txt").read_text()
+    assert (damaged / "results" / "aggregate" / "table1.csv").is_file(), rerun.stderr[-2000:]
+
+
+def test_two_runs_started_at_the_same_instant_write_the_bytes_of_one(blessed, tmp_path):
+    workdir = tmp_path / "workflow"
+    shutil.copytree(blessed, workdir, symlinks=True)
+    expected = tree_digests(blessed / "results")
+    outcomes = []
+    for _trial in range(2):
+        for step in ("evaluate", "aggregate", "figures"):
+            shutil.rmtree(workdir / "results" / step)
+        runs = [
+            subprocess.Popen(
+                snakemake_command(),
+                cwd=workdir,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=clean_environment(),
+            )
+            for _ in range(2)
+        ]
+        results = [(run.wait(), run.stderr.read()) for run in runs]
+        codes = sorted(code for code, _ in results)
+        outcomes.append(codes)
+        assert codes[0] == 0 and codes[1] != 0, results
+        (_, loser) = next(result for result in results if result[0] != 0)
+        # Refused by Snakemake's lock, or, when both passed it, by seedlock's.
+        assert "another Snakemake run" in loser or "Directory cannot be locked" in loser, loser[
+            -2000:
+        ]
+        assert "Traceback" not in loser
+        after = tree_digests(workdir / "results")
+        assert {p: d for p, d in after.items() if p in expected} == expected, outcomes
+    print("same-instant runs (exit codes):", outcomes)
