@@ -26,6 +26,7 @@ from seedlock.profiles import (
     REFERENCES,
     VALUES,
     blessed_steps,
+    config_folder_for,
     derived_provenance,
     parse_json,
     profile_of,
@@ -184,11 +185,14 @@ def bless(
     steps: Sequence[str] | None = None,
     values_max_bytes: int = DEFAULT_VALUES_MAX_BYTES,
     force: bool = False,
+    dry_run: bool = False,
     say: Callable[[str], None] = print,
 ) -> Path:
-    """Write ``references/<profile>/`` from the current run; return its folder. One bless at a
-    time writes under references/, and a kill at any instant leaves the old references or the
-    new ones in place (``seedlock.swap``)."""
+    """Write ``references/<config>/<profile>/`` from the current run; return its folder. One
+    bless at a time writes under references/, and a kill at any instant leaves the old
+    references or the new ones in place (``seedlock.swap``). References already blessed are
+    changed or removed only with ``force``; ``dry_run`` says what would change and writes
+    nothing."""
     run = read_run_record(root)
     check_config_unchanged(root, run)
     graph = StepGraph.from_dict(run["steps"])
@@ -204,9 +208,11 @@ def bless(
     blessed = run_entries(root, steps)
     probe = probe_findings(root, run, set(blessed), force, say)
     with swap.exclusive(root / REFERENCES):
-        for line in swap.recover(root / REFERENCES):
-            say(line)
-        target = root / REFERENCES / key.id
+        config_folder = config_folder_for(root, run["config_sha256"], run["configfiles"])
+        for folder in () if dry_run else (root / REFERENCES, config_folder):
+            for line in swap.recover(folder):
+                say(line)
+        target = config_folder / key.id
         existing = None
         if target.exists():
             try:
@@ -219,6 +225,23 @@ def bless(
         # A partial bless keeps the other steps' references; a whole one replaces them all.
         kept = {p: e for p, e in old_entries.items() if partial and graph.step_of(p) not in steps}
         entries = dict(sorted({**kept, **blessed}.items()))
+        changes = summarise_changes(old_entries, entries, steps, graph)
+        replaced = [
+            path
+            for path, entry in old_entries.items()
+            if path not in entries or entries[path].sha256 != entry.sha256
+        ]
+        if dry_run:
+            say(f"would bless {len(blessed)} outputs of {len(steps)} steps into {target}")
+            for line in changes:
+                say(line)
+            return target
+        if replaced and not force:
+            raise ReferenceProfileError(
+                f"{target}: this bless would change or remove {len(replaced)} blessed outputs "
+                f"(e.g. {sorted(replaced)[0]}); see them with: seedlock bless --dry-run; "
+                "replace them with: seedlock bless --force"
+            )
         manifest = manifest_text(entries).encode("utf-8")
         provenance = validate_provenance(
             {
@@ -266,7 +289,9 @@ def bless(
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    say(f"blessed {len(blessed)} outputs of {len(steps)} steps into {target.relative_to(root)}")
-    for line in summarise_changes(old_entries, entries, steps, graph):
+    say(f"blessed {len(blessed)} outputs of {len(steps)} steps into {target}")
+    if replaced:
+        say(f"replaced {len(replaced)} outputs blessed before (--force)")
+    for line in changes:
         say(line)
     return target

@@ -1,7 +1,7 @@
 """The ``seedlock`` command. User errors print one line and exit 2, never a traceback.
 
 seedlock verify [--strict] [--cross-env] [--config FILE] [--json FILE]
-seedlock bless [--step S ...] [--force]
+seedlock bless [--step S ...] [--dry-run] [--force]
 seedlock probe [TARGET ...] [--config FILE] [--cores N] [--threads] [--keep]
 seedlock compare A B [--config FILE] [--rtol R] [--atol A] [--json FILE]
 seedlock status
@@ -22,8 +22,8 @@ PLATFORMS = ("linux-64", "osx-arm64", "osx-64")
 
 def verify(arguments) -> int:
     from seedlock.audit import audit
-    from seedlock.bless import load_fingerprints
-    from seedlock.profiles import profile_of, select_reference
+    from seedlock.bless import RUN_RECORD, load_fingerprints
+    from seedlock.profiles import profile_of, select_reference, validate_run_record
     from seedlock.settings import load_settings
     from seedlock.trees import current_entries, recorded_run
     from seedlock.verify import Settings, build_report, report_text
@@ -39,9 +39,15 @@ def verify(arguments) -> int:
     settings = Settings.from_config(
         verify_settings, strict=arguments.strict or None, cross_env=arguments.cross_env or None
     )
+    if run is None:
+        raise SeedlockError(
+            f"{RUN_RECORD}: missing or not a JSON object, so this run's config is unknown; run "
+            "the workflow (it records the run), then verify"
+        )
+    run = validate_run_record(run, str(RUN_RECORD))
     fingerprints = load_fingerprints(root)
     key = profile_of(root, fingerprints)
-    reference, exact = select_reference(root, key)
+    reference, exact = select_reference(root, key, run["config_sha256"])
     report = build_report(
         root,
         current_entries(root),
@@ -67,6 +73,7 @@ def bless(arguments) -> int:
         steps=arguments.step,
         values_max_bytes=arguments.values_max_bytes,
         force=arguments.force,
+        dry_run=arguments.dry_run,
     )
     return 0
 
@@ -113,16 +120,30 @@ def compare_trees(arguments) -> int:
 
 def status(arguments) -> int:
     from seedlock.bless import load_fingerprints
-    from seedlock.profiles import REFERENCES, parse_json, profile_of, reference_folders
+    from seedlock.profiles import CONFIG_DIGITS, parse_json, profile_of, reference_folders
+    from seedlock.trees import recorded_run
     from seedlock.verify import CLASSES, REPORT
 
     root = Path(".")  # relative, so that messages name files as the user sees them
     key = profile_of(root, load_fingerprints(root))
-    folders = [folder.name for folder in reference_folders(root)]
     print(f"active profile: {key.id}")
-    print(f"references for it: {'yes' if key.id in folders else 'no'} ({REFERENCES}/{key.id})")
-    if folders and key.id not in folders:
-        print(f"other profiles with references: {', '.join(folders)}")
+    config = (recorded_run(root) or {}).get("config_sha256")
+    if isinstance(config, str):
+        print(f"config: config_sha256 {config[:CONFIG_DIGITS]} (the last run's)")
+        folders = reference_folders(root, config)
+        exact = [folder for folder in folders if folder.name == key.id]
+        print(
+            f"references for it: yes ({exact[0]})"
+            if exact
+            else "references for it: no (seedlock bless writes them)"
+        )
+        if folders and not exact:
+            print(f"this config's other profiles: {', '.join(f.name for f in folders)}")
+    else:
+        print("config: unknown until the workflow has run")
+    others = [str(folder) for folder in reference_folders(root) if folder.name == key.id]
+    if others and not isinstance(config, str):
+        print(f"references of this profile: {', '.join(others)}")
     report_path = root / REPORT
     if report_path.is_file():
         report = parse_json(report_path, "rerun the workflow")
@@ -227,7 +248,12 @@ def parser() -> argparse.ArgumentParser:
     verify_parser.set_defaults(handler=verify)
 
     write = commands.add_parser(
-        "bless", help="write references/<profile>/ from the current, complete run"
+        "bless", help="write references/<config>/<profile>/ from the current, complete run"
+    )
+    write.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be added, changed and removed; write nothing",
     )
     write.add_argument("--step", action="append", help="bless only this step (repeatable)")
     write.add_argument(
@@ -239,7 +265,8 @@ def parser() -> argparse.ArgumentParser:
     write.add_argument(
         "--force",
         action="store_true",
-        help="bless outputs that the last probe found non-deterministic (recorded in provenance)",
+        help="replace or remove outputs blessed before (each is listed), and bless outputs that "
+        "the last probe found non-deterministic (recorded in provenance)",
     )
     write.set_defaults(handler=bless)
 

@@ -6,8 +6,11 @@ the Python minor version, the C library and zlib), e.g.
 pinned to, or under ``native`` the kernels themselves (``native-haswell-x86_v3-0a1b2c3d``): two
 runs with the same id compute the same bits, two runs that compute differently get other ids. The
 CPU's own SIMD level is only recorded, in the fingerprints: under a baseline it does not matter.
-``references/<profile>/`` holds ``checksums.sha256``, ``values/`` (copies of small outputs) and
-``provenance.json``.
+References are kept per config and profile: ``references/<config>/<profile>/`` holds
+``checksums.sha256``, ``values/`` (copies of small outputs) and ``provenance.json``. The config
+folder is named ``<name>-<first 12 digits of config_sha256>``, the name taken from the config
+file: a run finds its references by the digest of the config it ran with, so two configs never
+share references and bless never writes into another config's.
 
 References are evidence only if nothing in them was edited by hand: provenance records the
 manifest's digest and everything it derives from the fingerprints, and reading a profile checks
@@ -45,6 +48,8 @@ HOST_LOCK = "requirements.lock"
 # 2: the profile id names what computes (compute baseline or kernels), fingerprints kept whole.
 # 3: the manifest's digest is recorded; config_sha256 leaves out the verify section.
 PROVENANCE_SCHEMA_VERSION = 3
+# How many hex digits of the config's sha256 name its folder under references/.
+CONFIG_DIGITS = 12
 TOOLS = ("numpy", "pandas", "scikit-learn", "scipy", "matplotlib", "snakemake", "threadpoolctl")
 
 
@@ -232,6 +237,12 @@ def check_consistency(folder: Path, provenance: dict, manifest: bytes, entries) 
     expected_steps = blessed_steps(graph, entries)
     if provenance["steps"] != expected_steps:
         disagree("steps", provenance["steps"], f"{expected_steps} (from the manifest)")
+    if config_digest_of(folder.parent) != provenance["config_sha256"][:CONFIG_DIGITS]:
+        disagree(
+            "config_sha256",
+            provenance["config_sha256"],
+            f"the config its folder {folder.parent.name} is named for",
+        )
 
 
 def graph_of(provenance: Mapping) -> StepGraph:
@@ -390,12 +401,42 @@ def read_reference(folder: Path) -> Reference:
     return Reference(folder, provenance, entries)
 
 
-def reference_folders(root: Path) -> list[Path]:
-    """The profiles' folders; hidden ones are bless's staging and retired copies."""
-    base = root / REFERENCES
-    if not base.is_dir():
+def _subfolders(folder: Path) -> list[Path]:
+    """Visible folders; hidden ones are bless's staging and retired copies."""
+    if not folder.is_dir():
         return []
-    return sorted(p for p in base.iterdir() if not p.name.startswith(".") and p.is_dir())
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.is_dir())
+
+
+def config_digest_of(folder: Path) -> str:
+    """The digest part of a config folder's name (``tiny-1a2b3c4d5e6f`` → ``1a2b3c4d5e6f``)."""
+    return folder.name.rsplit("-", 1)[-1]
+
+
+def config_folders(root: Path, config_sha256: str | None = None) -> list[Path]:
+    """The config folders under references/, or those of the config with this digest."""
+    folders = _subfolders(root / REFERENCES)
+    if config_sha256 is None:
+        return folders
+    return [f for f in folders if config_digest_of(f) == config_sha256[:CONFIG_DIGITS]]
+
+
+def config_folder_for(root: Path, config_sha256: str, configfiles) -> Path:
+    """Where bless writes this config's references: its existing folder, else one named after
+    the last config file the run read (``configfiles``: paths as the run record lists them)."""
+    existing = config_folders(root, config_sha256)
+    if existing:
+        return existing[0]
+    names = [Path(path).stem for path in configfiles]
+    name = re.sub(r"[^A-Za-z0-9_.]+", "_", names[-1] if names else "config").strip("._")
+    return root / REFERENCES / f"{name or 'config'}-{config_sha256[:CONFIG_DIGITS]}"
+
+
+def reference_folders(root: Path, config_sha256: str | None = None) -> list[Path]:
+    """The profile folders of every config, or of the config with this digest."""
+    return [
+        profile for folder in config_folders(root, config_sha256) for profile in _subfolders(folder)
+    ]
 
 
 def closeness(key: ProfileKey, other: ProfileKey) -> tuple:
@@ -408,11 +449,14 @@ def closeness(key: ProfileKey, other: ProfileKey) -> tuple:
     )
 
 
-def select_reference(root: Path, key: ProfileKey) -> tuple[Reference | None, bool]:
-    """The reference of this profile (exact=True), else the closest one (exact=False), else None."""
-    folders = reference_folders(root)
-    exact = root / REFERENCES / key.id
-    if exact in folders:
+def select_reference(
+    root: Path, key: ProfileKey, config_sha256: str
+) -> tuple[Reference | None, bool]:
+    """This config's references of this profile (exact=True), else the closest profile of this
+    config (exact=False), else None: another config's references are no evidence for this one."""
+    folders = reference_folders(root, config_sha256)
+    exact = next((folder for folder in folders if folder.name == key.id), None)
+    if exact is not None:
         reference = read_reference(exact)
         if reference.key != key:  # the folder's name holds only the digest's first 12 digits
             raise ManifestError(

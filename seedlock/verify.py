@@ -27,10 +27,13 @@ from seedlock.compare import (
 )
 from seedlock.environment_diff import differences
 from seedlock.profiles import (
+    CONFIG_DIGITS,
     PROVENANCE,
     REFERENCES,
     ProfileKey,
     Reference,
+    config_digest_of,
+    config_folders,
     differing_fields,
     uncommitted_changes,
 )
@@ -41,6 +44,8 @@ CLASSES = (MATCH, EQUIVALENT, DIFFERENT, MISSING, UNEXPECTED)
 EXIT_PASS, EXIT_FAIL = 0, 1
 REPORT_SCHEMA_VERSION = 1
 REPORT = Path(RESULTS) / "verify" / "report.json"
+# The verdict of a run whose config has no references yet: nothing to verify against.
+UNVERIFIED = "UNVERIFIED"
 EXACT = Tolerance()  # what an output without a matching tolerance rule must meet: same bytes
 
 
@@ -50,6 +55,7 @@ class Settings:
     cross_env_tolerances: list[Tolerance] = field(default_factory=list)
     strict: bool = False
     cross_env: bool = False
+    require_references: bool = False
 
     @classmethod
     def from_config(cls, verify_config: Mapping, strict=None, cross_env=None) -> "Settings":
@@ -61,6 +67,7 @@ class Settings:
             cross_env_tolerances=rules(verify_config.get("cross_env_tolerances", [])),
             strict=verify_config.get("strict", False) if strict is None else strict,
             cross_env=verify_config.get("cross_env", False) if cross_env is None else cross_env,
+            require_references=verify_config.get("require_references", False),
         )
 
 
@@ -181,6 +188,7 @@ def build_report(
         "profile": {
             "current": key.id,
             "reference": reference.id if reference else None,
+            "folder": str(reference.folder) if reference else None,
             "exact": exact,
             "differs_in": differing_fields(key, reference.key) if reference else [],
         },
@@ -196,16 +204,33 @@ def build_report(
         ),
     }
     if reference is None:
+        # A config nobody blessed yet: nothing to compare, which is not a failed reproduction.
+        run_config = str((run or {}).get("config_sha256") or "")
+        others = [
+            folder.name
+            for folder in config_folders(root)
+            if config_digest_of(folder) != run_config[:CONFIG_DIGITS]
+        ]
+        problems = [
+            f"no references for this config (config_sha256 {run_config[:CONFIG_DIGITS]}) on any "
+            f"profile yet; check the outputs, then write them with: seedlock bless (profile "
+            f"{key.id})"
+        ]
+        if others:
+            problems.append(
+                f"{REFERENCES}/ holds references of other configs only ({', '.join(others)}): "
+                "run with one of those configs to verify against them"
+            )
+        required = settings.require_references
+        if required:
+            problems.append("verify.require_references is true, so a run without references fails")
         report.update(
-            status="FAIL",
-            exit_code=EXIT_FAIL,
+            status="FAIL" if required else UNVERIFIED,
+            exit_code=EXIT_FAIL if required else EXIT_PASS,
             counts={},
             files=[],
             root_causes=[],
-            problems=[
-                f"no references exist; after checking the outputs, write them "
-                f"with: seedlock bless (profile {key.id})"
-            ],
+            problems=problems,
         )
         return report
     rules = settings.tolerances if exact else settings.cross_env_tolerances + settings.tolerances
@@ -324,7 +349,7 @@ def report_text(report: Mapping) -> str:
         f"seedlock verify: {report['status']}",
         f"profile: {profile['current']}"
         + (
-            f" (references: {profile['reference']}"
+            f" (references: {profile.get('folder') or profile['reference']}"
             + (")" if profile["exact"] else ", a different profile)")
             if profile["reference"]
             else " (no references)"
@@ -438,7 +463,8 @@ def report_html(report: Mapping) -> str:
         "<style>td,th{padding:2px 8px;text-align:left;font-family:monospace}</style></head>"
         f"<body><h2>seedlock verify: {escape(report['status'])}</h2>"
         f"<p>profile {escape(report['profile']['current'])}; references "
-        f"{escape(str(report['profile']['reference']))}</p>{environment}"
+        f"{escape(str(report['profile'].get('folder') or report['profile']['reference']))}"
+        f"</p>{environment}"
         f"<p>{escape(counts)}</p>{problems}"
         f"<p>first diverged step: {escape(', '.join(report['root_causes']) or 'none')}</p>"
         "<table><tr><th>class</th><th>output</th><th>step</th><th>consequence of</th>"

@@ -92,7 +92,7 @@ def tree_digests(root: Path) -> dict[str, str]:
 
 def write_reference(tree: Path, paths, parent: Path, keep=()) -> Path:
     """A reference profile of ``paths`` under ``tree``, laid out and cross-checked as bless
-    writes one, in ``parent``: the committed profile's provenance with these outputs' manifest
+    writes one, in ``parent`` (a references/ folder): the committed profile's provenance with these outputs' manifest
     digest and steps, and copies of the outputs in ``keep``. Returns its folder."""
     import json
 
@@ -115,7 +115,8 @@ def write_reference(tree: Path, paths, parent: Path, keep=()) -> Path:
         "outputs": len(entries),
     }
     provenance["steps"] = blessed_steps(graph_of(provenance), entries)
-    folder = parent / provenance["profile"]
+    # Under its config's folder, as in references/<config>/<profile>/.
+    folder = parent / committed.parent.name / provenance["profile"]
     folder.mkdir(parents=True)
     (folder / PROVENANCE).write_text(json.dumps(provenance), encoding="utf-8")
     (folder / CHECKSUMS).write_bytes(manifest)

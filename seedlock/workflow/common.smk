@@ -13,7 +13,7 @@ from seedlock import compute, run_lock
 from seedlock.checksums import file_sha256
 from seedlock.code_digest import code_digests, package_roots
 from seedlock.errors import SeedlockError
-from seedlock.profiles import HOST_LOCK, REFERENCES, canonical_digest
+from seedlock.profiles import HOST_LOCK, canonical_digest, config_folders
 from seedlock.runtime import fixed_environment
 from seedlock.seeds import job_seed
 from seedlock.settings import validate_settings
@@ -162,11 +162,24 @@ def environments():
     return sorted(path.stem for path in Path(workflow.basedir, "envs").glob("*.yaml"))
 
 
+def config_digest():
+    """The config as validated, defaults filled in (a workflow's validation writes them into
+    config, as Snakemake's own validate() does), without the verify section: how outputs are
+    compared changes no output, so it cannot make references stale. Names the references.
+    """
+    return canonical_digest(
+        {key: value for key, value in config.items() if key != "verify"}
+    )
+
+
 def reference_files():
-    """Every file under references/: blessing new references reruns the comparison."""
-    base = Path(workflow.basedir, REFERENCES)
+    """Every file of this config's references: blessing them reruns the comparison."""
+    folders = config_folders(Path(workflow.basedir), config_digest())
     return sorted(
-        str(p.relative_to(workflow.basedir)) for p in base.rglob("*") if p.is_file()
+        str(p.relative_to(workflow.basedir))
+        for folder in folders
+        for p in folder.rglob("*")
+        if p.is_file()
     )
 
 
@@ -243,12 +256,7 @@ def run_record():
         "configfiles": {
             os.path.relpath(path): file_sha256(path) for path in workflow.configfiles
         },
-        # The config as validated, defaults filled in (a workflow's validation writes them
-        # into config, as Snakemake's own validate() does), without the verify section: how
-        # outputs are compared changes no output, so it cannot make references stale.
-        "config_sha256": canonical_digest(
-            {key: value for key, value in config.items() if key != "verify"}
-        ),
+        "config_sha256": config_digest(),
         "seeds": settings["seeds"],
         "threads": settings["threads"],
         "verify": settings["verify"],

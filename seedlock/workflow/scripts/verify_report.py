@@ -1,4 +1,4 @@
-"""verify_report: compare this run's outputs with the reference profile; write the report.
+"""verify_report: compare this run's outputs with its config's references; write the report.
 
 It succeeds whenever the comparison could be made, so the report survives a failed verification;
 the verify rule then passes or fails on it.
@@ -40,9 +40,9 @@ def main(snakemake):
             manifests.update(read_manifest(path))
         fingerprints = read_fingerprints(job.input.fingerprints)
         key = profile_of(root, fingerprints)
-        reference, exact = select_reference(root, key)
         record = job.input.record
         run = validate_run_record(parse_json(Path(record), "rerun the workflow"), record)
+        reference, exact = select_reference(root, key, run["config_sha256"])
         run["fingerprints"] = {name: canonical_digest(fp) for name, fp in fingerprints.items()}
         report = build_report(
             root,
