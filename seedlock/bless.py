@@ -271,6 +271,7 @@ def bless(
             },
             "provenance to write",
         )
+        config_folder.mkdir(parents=True, exist_ok=True)
         staging = swap.staging_folder(target)
         try:
             (staging / CHECKSUMS).write_bytes(manifest)

@@ -294,7 +294,7 @@ def parser() -> argparse.ArgumentParser:
         help="compare two result trees or reference profiles, output by output",
     )
     compare_parser.add_argument(
-        "a", type=Path, help="a folder with results/, or references/<profile>/"
+        "a", type=Path, help="a folder with results/, or references/<config>/<profile>/"
     )
     compare_parser.add_argument("b", type=Path, help="the same, the baseline A is compared with")
     compare_parser.add_argument(

@@ -92,8 +92,9 @@ def tree_digests(root: Path) -> dict[str, str]:
 
 def write_reference(tree: Path, paths, parent: Path, keep=()) -> Path:
     """A reference profile of ``paths`` under ``tree``, laid out and cross-checked as bless
-    writes one, in ``parent`` (a references/ folder): the committed profile's provenance with these outputs' manifest
-    digest and steps, and copies of the outputs in ``keep``. Returns its folder."""
+    writes one, in ``parent`` (a references/ folder): the committed profile's provenance with
+    these outputs' manifest digest and steps, and copies of the outputs in ``keep``. Returns
+    its folder."""
     import json
 
     from seedlock.checksums import hash_files, manifest_text

@@ -14,10 +14,12 @@ def blessed(tmp_path_factory) -> Path:
     """A tiny run whose outputs are blessed as its references. Tests must not change it: they
     damage a copy (``damaged``)."""
     workdir = copy_workflow(tmp_path_factory.mktemp("blessed") / "workflow")
-    first = run_workflow(workdir, check=False)
-    assert first.returncode != 0, "verify must fail while no references exist"
-    log = (workdir / "logs/verify/verify.log").read_text()
-    assert "no references exist" in log and "seedlock bless" in log
+    # A config nobody blessed yet: a verdict of its own, not a failure, and how to bless.
+    run_workflow(workdir)
+    verdict = (workdir / "results/verify/verdict.txt").read_text()
+    assert verdict.startswith("seedlock verify: UNVERIFIED\n"), verdict
+    assert "no references for this config" in verdict and "seedlock bless" in verdict
+    assert "MISSING" not in verdict and "first diverged" not in verdict
     bless = run_seedlock(workdir, "bless")
     assert bless.returncode == 0, bless.stderr
     assert "prepare_data: 4 added, 0 changed, 0 removed" in bless.stdout

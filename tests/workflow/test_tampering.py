@@ -131,9 +131,9 @@ HUGE = "9" * 5000
 
 
 MALFORMED = {
-    "deep-json": ("references/*/provenance.json", DEEP, "nested too deeply"),
-    "huge-int": ("references/*/provenance.json", '{"schema_version": ' + HUGE + "}", "digits"),
-    "huge-size": ("references/*/checksums.sha256", f"# size {HUGE}\n", "has 5000 digits"),
+    "deep-json": ("references/*/*/provenance.json", DEEP, "nested too deeply"),
+    "huge-int": ("references/*/*/provenance.json", '{"schema_version": ' + HUGE + "}", "digits"),
+    "huge-size": ("references/*/*/checksums.sha256", f"# size {HUGE}\n", "has 5000 digits"),
     "empty-fingerprint": ("results/environment/ml.json", "{}", "ml.json: (top level): 'env'"),
     "list-fingerprint": ("results/environment/ml.json", "[]", "(top level): [] is not of type"),
     "bytes-fingerprint": ("results/environment/ml.json", b"\xff\xfe", "not UTF-8"),
@@ -216,7 +216,8 @@ def test_bless_changes_the_references_and_records_the_manifest_digest(damaged):
     completed = run_seedlock(damaged, "bless")
     assert completed.returncode == 0, completed.stderr
     assert reference_folder(damaged) == folder
-    assert [p.name for p in (damaged / "references").iterdir()] == [folder.name]
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]
+    assert [p.name for p in (damaged / "references").iterdir()] == [folder.parent.name]
 
 
 def test_bless_replaces_unreadable_references_and_says_so(damaged, capsys, monkeypatch):
