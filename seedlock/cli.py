@@ -21,44 +21,31 @@ PLATFORMS = ("linux-64", "osx-arm64", "osx-64")
 
 
 def verify(arguments) -> int:
-    from seedlock.audit import audit
     from seedlock.bless import RUN_RECORD, load_fingerprints
-    from seedlock.profiles import profile_of, select_reference, validate_run_record
+    from seedlock.profiles import validate_run_record
     from seedlock.settings import load_settings
     from seedlock.trees import current_entries, recorded_run
-    from seedlock.verify import Settings, build_report, report_text
+    from seedlock.verification import verify_run
+    from seedlock.verify import Settings, report_text
     from seedlock.writers import write_json
 
     root = Path(".")  # relative, so that messages name files as the user sees them
     run = recorded_run(root)  # the steps the run read from its rules, the config it ran with
-    # The tolerances the run's own verify rule used, unless a config is named.
-    if arguments.config is None and run and "verify" in run:
-        verify_settings = run["verify"]
-    else:
-        verify_settings = load_settings(arguments.config or Path("config.yaml"))["verify"]
-    settings = Settings.from_config(
-        verify_settings, strict=arguments.strict or None, cross_env=arguments.cross_env or None
-    )
     if run is None:
         raise SeedlockError(
             f"{RUN_RECORD}: missing or not a JSON object, so this run's config is unknown; run "
             "the workflow (it records the run), then verify"
         )
     run = validate_run_record(run, str(RUN_RECORD))
-    fingerprints = load_fingerprints(root)
-    key = profile_of(root, fingerprints)
-    reference, exact = select_reference(root, key, run["config_sha256"])
-    report = build_report(
-        root,
-        current_entries(root),
-        key,
-        reference,
-        exact,
-        settings,
-        run,
-        environment=audit(root, fingerprints),
-        fingerprints=fingerprints,
+    # The tolerances the run's own verify rule used, unless a config is named.
+    if arguments.config is None:
+        verify_settings = run["verify"]
+    else:
+        verify_settings = load_settings(arguments.config)["verify"]
+    settings = Settings.from_config(
+        verify_settings, strict=arguments.strict or None, cross_env=arguments.cross_env or None
     )
+    report = verify_run(root, run, load_fingerprints(root), current_entries(root, None), settings)
     sys.stdout.write(report_text(report))
     if arguments.json:
         write_json(arguments.json, report)

@@ -334,3 +334,23 @@ def test_env_not_built_from_its_lock_or_leaking_imports_fails(damaged, capsys, m
     assert "environment: env ml was not built from its lock requirements.lock: extra: surprise" in (
         log
     )
+
+
+def test_the_rule_and_the_command_give_one_report(damaged, capsys, monkeypatch):
+    """The same checks and the same report: a changed output and a fingerprint naming another
+    numpy than the lock's, read by the verify rule and by seedlock verify."""
+    flip_byte(damaged / "results/evaluate/iris/random_forest/rep0.predictions.csv")
+    fingerprint_path = damaged / "results/environment/ml.json"
+    fingerprint = json.loads(fingerprint_path.read_text())
+    for package in fingerprint["packages"]:
+        if package["name"] == "numpy":
+            package["version"] = "1.0.0"
+    fingerprint_path.write_text(json.dumps(fingerprint))
+    assert run_workflow(damaged, check=False).returncode != 0
+    rule = json.loads((damaged / "results/verify/report.json").read_text())
+    assert rule["status"] == "FAIL" and rule["counts"]["DIFFERENT"] >= 1
+    assert any("numpy (1.0.0 instead of" in line for line in rule["environment"]), rule
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--json", "cli.json")
+    assert code == 1
+    assert json.loads((damaged / "cli.json").read_text()) == rule
+    assert "environment: env ml was not built from its lock" in out

@@ -19,18 +19,11 @@ def main(snakemake):
     # Bookkeeping, with no numerical library to preload: its own interpreter starts as fast
     # as a fork would.
     with start_job(snakemake, fork=False) as job:
-        from seedlock.audit import audit
         from seedlock.checksums import read_manifest
-        from seedlock.profiles import (
-            canonical_digest,
-            parse_json,
-            profile_of,
-            read_fingerprints,
-            select_reference,
-            validate_run_record,
-        )
+        from seedlock.profiles import parse_json, read_fingerprints, validate_run_record
         from seedlock.trees import current_entries
-        from seedlock.verify import Settings, build_report, report_html
+        from seedlock.verification import verify_run
+        from seedlock.verify import Settings, report_html
         from seedlock.writers import write_json, write_text
 
         Path(job.params.stale_verdict).unlink(missing_ok=True)
@@ -38,23 +31,14 @@ def main(snakemake):
         manifests = {}
         for path in job.input.manifests:
             manifests.update(read_manifest(path))
-        fingerprints = read_fingerprints(job.input.fingerprints)
-        key = profile_of(root, fingerprints)
         record = job.input.record
         run = validate_run_record(parse_json(Path(record), "rerun the workflow"), record)
-        reference, exact = select_reference(root, key, run["config_sha256"])
-        run["fingerprints"] = {name: canonical_digest(fp) for name, fp in fingerprints.items()}
-        report = build_report(
+        report = verify_run(
             root,
-            current_entries(root, manifests),
-            key,
-            reference,
-            exact,
-            Settings.from_config(job.params.settings),
             run,
-            # The same checks as seedlock verify: each env against its lock, imports from it.
-            environment=audit(root, fingerprints),
-            fingerprints=fingerprints,
+            read_fingerprints(job.input.fingerprints),
+            current_entries(root, manifests),
+            Settings.from_config(job.params.settings),
         )
         write_json(job.output.json, report)
         write_text(job.output.html, report_html(report))
