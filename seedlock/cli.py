@@ -27,7 +27,6 @@ def verify(arguments) -> int:
     from seedlock.trees import current_entries, recorded_run
     from seedlock.verification import verify_run
     from seedlock.verify import Settings, report_text
-    from seedlock.writers import write_json
 
     root = Path(".")  # relative, so that messages name files as the user sees them
     run = recorded_run(root)  # the steps the run read from its rules, the config it ran with
@@ -46,10 +45,22 @@ def verify(arguments) -> int:
         verify_settings, strict=arguments.strict or None, cross_env=arguments.cross_env or None
     )
     report = verify_run(root, run, load_fingerprints(root), current_entries(root, None), settings)
-    sys.stdout.write(report_text(report))
-    if arguments.json:
-        write_json(arguments.json, report)
+    emit(report, report_text(report), arguments.json)
     return report["exit_code"]
+
+
+def emit(report: dict, text: str, json_target: Path | None) -> None:
+    """The text report on stdout, and the JSON one in ``json_target``; with ``-``, the JSON on
+    stdout and the text on stderr, so that stdout stays parseable."""
+    from seedlock.writers import json_text, write_json
+
+    if json_target is not None and str(json_target) == "-":
+        sys.stderr.write(text)
+        sys.stdout.write(json_text(report))
+        return
+    sys.stdout.write(text)
+    if json_target is not None:
+        write_json(json_target, report)
 
 
 def bless(arguments) -> int:
@@ -88,7 +99,6 @@ def compare_trees(arguments) -> int:
     from seedlock.settings import load_settings
     from seedlock.trees import open_tree
     from seedlock.verify import Settings, compare_report, compare_text
-    from seedlock.writers import write_json
 
     settings = Settings.from_config(load_settings(arguments.config)["verify"])
     rules = settings.cross_env_tolerances + settings.tolerances
@@ -99,19 +109,28 @@ def compare_trees(arguments) -> int:
             for pattern in ("*.csv", "*.tsv", "*.json")
         ] + rules
     report = compare_report(open_tree(arguments.a), open_tree(arguments.b), rules)
-    sys.stdout.write(compare_text(report))
-    if arguments.json:
-        write_json(arguments.json, report)
+    emit(report, compare_text(report), arguments.json)
     return report["exit_code"]
 
 
 def status(arguments) -> int:
-    from seedlock.bless import load_fingerprints
+    from seedlock.bless import ENVIRONMENT, load_fingerprints
     from seedlock.profiles import CONFIG_DIGITS, parse_json, profile_of, reference_folders
     from seedlock.trees import recorded_run
     from seedlock.verify import CLASSES, REPORT
 
     root = Path(".")  # relative, so that messages name files as the user sees them
+    if not any((root / ENVIRONMENT).glob("*.json")):
+        # Before the first run: what is here, and what to do.
+        print(f"active profile: unknown until the workflow has run ({ENVIRONMENT}/ is empty)")
+        folders = reference_folders(root)
+        print(
+            f"references: {', '.join(str(folder) for folder in folders)}"
+            if folders
+            else "references: none yet (seedlock bless writes them after a run)"
+        )
+        print("last verify: none (run the workflow: make run)")
+        return 0
     key = profile_of(root, load_fingerprints(root))
     print(f"active profile: {key.id}")
     config = (recorded_run(root) or {}).get("config_sha256")
@@ -205,15 +224,42 @@ def check_locks(arguments) -> int:
     return 1 if problems else 0
 
 
+# What each command's exit status means, shown by its --help.
+EXIT_STATUS = {
+    "verify": "0 PASS, or UNVERIFIED (no references for this config yet, unless "
+    "verify.require_references); 1 FAIL; 2 a user error, or malformed or edited references",
+    "bless": "0 written (or, with --dry-run, shown); 2 refused, with the reason on one line",
+    "probe": "0 every output deterministic; 1 some are not; 2 a user error",
+    "compare": "0 MATCH or EQUIVALENT; 1 DIFFERENT, MISSING or UNEXPECTED outputs; 2 a user error",
+    "lock": "0 locked; 2 a user error (unknown env, no solution)",
+    "check-locks": "0 every lock current; 1 problems, one line each; 2 a user error",
+    "status": "0 shown; 2 malformed files, named on one line",
+}
+
+
+def add_command(commands, name: str, summary: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help opens with its summary and ends with its exit status."""
+    return commands.add_parser(
+        name,
+        help=summary,
+        description=f"{summary[0].upper()}{summary[1:]}.",
+        epilog=f"exit status: {EXIT_STATUS[name]}",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
-        prog="seedlock", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog="seedlock",
+        description="Verify that a Snakemake workflow's outputs are the references' bit for bit, "
+        "explain where they are not, and keep the references and locks that this rests on. "
+        "Run it in the workflow folder; each command's --help says what it does and what its "
+        "exit status means. A user error prints one line and exits 2.",
     )
     root.add_argument("--version", action="version", version=f"seedlock {__version__}")
-    commands = root.add_subparsers(dest="command", required=True)
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    verify_parser = commands.add_parser(
-        "verify", help="compare the outputs under results/ with the reference profile"
+    verify_parser = add_command(
+        commands, "verify", "compare the outputs under results/ with this config's references"
     )
     verify_parser.add_argument(
         "--strict", action="store_true", help="also fail on EQUIVALENT and UNEXPECTED outputs"
@@ -230,12 +276,15 @@ def parser() -> argparse.ArgumentParser:
         "recorded, else config.yaml's)",
     )
     verify_parser.add_argument(
-        "--json", type=Path, help="also write the report as JSON to this file"
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write the report as JSON to FILE; '-': JSON on stdout, the text on stderr",
     )
     verify_parser.set_defaults(handler=verify)
 
-    write = commands.add_parser(
-        "bless", help="write references/<config>/<profile>/ from the current, complete run"
+    write = add_command(
+        commands, "bless", "write references/<config>/<profile>/ from the current, complete run"
     )
     write.add_argument(
         "--dry-run",
@@ -257,10 +306,11 @@ def parser() -> argparse.ArgumentParser:
     )
     write.set_defaults(handler=bless)
 
-    vary = commands.add_parser(
+    vary = add_command(
+        commands,
         "probe",
-        help="run the workflow in fresh copies, varying what must not matter and the thread "
-        "count; report which outputs are deterministic",
+        "run the workflow in fresh copies, varying what must not matter; report which "
+        "outputs are deterministic",
     )
     vary.add_argument("target", nargs="*", help="Snakemake targets (default: every step's outputs)")
     vary.add_argument(
@@ -276,9 +326,8 @@ def parser() -> argparse.ArgumentParser:
     vary.add_argument("--keep", action="store_true", help="keep the runs' folders and logs")
     vary.set_defaults(handler=probe)
 
-    compare_parser = commands.add_parser(
-        "compare",
-        help="compare two result trees or reference profiles, output by output",
+    compare_parser = add_command(
+        commands, "compare", "compare two result trees or reference profiles, output by output"
     )
     compare_parser.add_argument(
         "a", type=Path, help="a folder with results/, or references/<config>/<profile>/"
@@ -293,12 +342,15 @@ def parser() -> argparse.ArgumentParser:
     compare_parser.add_argument("--rtol", type=float, help="relative tolerance for tables and JSON")
     compare_parser.add_argument("--atol", type=float, help="absolute tolerance for tables and JSON")
     compare_parser.add_argument(
-        "--json", type=Path, help="also write the comparison as JSON to this file"
+        "--json",
+        type=Path,
+        metavar="FILE",
+        help="also write the comparison as JSON to FILE; '-': JSON on stdout, the text on stderr",
     )
     compare_parser.set_defaults(handler=compare_trees)
 
-    relock = commands.add_parser(
-        "lock", help="solve env specs with py-rattler; write conda-lock files and pin files"
+    relock = add_command(
+        commands, "lock", "solve env specs with py-rattler; write conda-lock files and pin files"
     )
     relock.add_argument(
         "env",
@@ -319,8 +371,10 @@ def parser() -> argparse.ArgumentParser:
     )
     relock.set_defaults(handler=lock)
 
-    audit = commands.add_parser(
-        "check-locks", help="offline: locks match their specs, pins match the locks"
+    audit = add_command(
+        commands,
+        "check-locks",
+        "check offline that locks match their specs and pins match the locks",
     )
     audit.add_argument(
         "--mirror",
@@ -330,7 +384,11 @@ def parser() -> argparse.ArgumentParser:
     )
     audit.set_defaults(handler=check_locks)
 
-    show = commands.add_parser("status", help="the active profile and the last verify result")
+    show = add_command(
+        commands,
+        "status",
+        "the active profile, this config's references and the last verify, still current or not",
+    )
     show.set_defaults(handler=status)
     return root
 
