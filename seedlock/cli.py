@@ -3,7 +3,7 @@
 seedlock verify [--strict] [--cross-env] [--config FILE] [--json FILE]
 seedlock bless [--step S ...] [--dry-run] [--force]
 seedlock probe [TARGET ...] [--config FILE] [--cores N] [--threads] [--keep]
-seedlock compare A B [--config FILE] [--rtol R] [--atol A] [--json FILE]
+seedlock compare A B [--config FILE] [--exact | --rtol R --atol A] [--json FILE]
 seedlock status
 """
 
@@ -100,8 +100,11 @@ def compare_trees(arguments) -> int:
     from seedlock.trees import open_tree
     from seedlock.verify import Settings, compare_report, compare_text
 
+    if arguments.exact and (arguments.rtol is not None or arguments.atol is not None):
+        raise SeedlockError("--exact: cannot be combined with --rtol or --atol")
     settings = Settings.from_config(load_settings(arguments.config)["verify"])
-    rules = settings.cross_env_tolerances + settings.tolerances
+    # --exact: every output must be the same bytes; nothing is ignored, no tolerance applies.
+    rules = [] if arguments.exact else settings.cross_env_tolerances + settings.tolerances
     if arguments.rtol is not None or arguments.atol is not None:
         given = {"rtol": arguments.rtol or 0.0, "atol": arguments.atol or 0.0}
         rules = [
@@ -338,6 +341,11 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=Path("config.yaml"),
         help="the config whose verify: tolerances (cross_env_tolerances first) apply",
+    )
+    compare_parser.add_argument(
+        "--exact",
+        action="store_true",
+        help="every output must be the same bytes: no tolerance, pickles and figures included",
     )
     compare_parser.add_argument("--rtol", type=float, help="relative tolerance for tables and JSON")
     compare_parser.add_argument("--atol", type=float, help="absolute tolerance for tables and JSON")

@@ -2,16 +2,22 @@
 
 Pure standard library, because verify runs in the bookkeeping env, which has no numpy or pandas.
 Tables (CSV/TSV) are compared column by column and JSON key by key: the largest absolute and
-relative difference of every numeric column or key, and whether any label (a text or integer
-value, such as a predicted class) changed. Any other file gets both sizes and the offset of the
-first differing byte.
+relative difference of every numeric column or key, whether any label (a text or integer value,
+such as a predicted class) changed, and the first few differing cells or keys with both values.
+Other text gets the first lines of a unified diff; a pickle, its first differing opcode and the
+class and attribute it belongs to (read with ``pickletools``, never unpickled); any other file,
+both sizes and the offset of the first differing byte.
 """
 
 import csv
+import difflib
 import io
+import itertools
 import json
 import math
 from dataclasses import dataclass, field
+
+from seedlock.pickle_paths import operations, path_to, replay
 
 MATCH = "MATCH"
 EQUIVALENT = "EQUIVALENT"
@@ -21,6 +27,10 @@ UNEXPECTED = "UNEXPECTED"
 IGNORED = "IGNORED"
 
 TABLE_SUFFIXES = {".csv": ",", ".tsv": "\t"}
+PICKLE_SUFFIXES = (".pkl", ".pickle")
+# How many differing cells or keys, and diff lines, an explanation shows.
+EXAMPLES = 5
+DIFF_LINES = 12
 
 
 @dataclass
@@ -50,6 +60,9 @@ class Difference:
     within_tolerance: bool = False
     sizes: tuple[int, int] | None = None  # (current, reference)
     first_differing_byte: int | None = None
+    examples: list[dict] = field(default_factory=list)  # first differing cells or keys
+    diff: list[str] = field(default_factory=list)  # first lines of a unified diff
+    pickle: dict | None = None  # the first differing opcode, and where it sits
 
     def as_dict(self) -> dict:
         result = {"kind": self.kind, "within_tolerance": self.within_tolerance}
@@ -59,6 +72,12 @@ class Difference:
             result["labels_changed"] = self.labels_changed
         if self.structure:
             result["structure"] = self.structure
+        if self.examples:
+            result["examples"] = self.examples
+        if self.diff:
+            result["diff"] = self.diff
+        if self.pickle is not None:
+            result["pickle"] = self.pickle
         if self.sizes is not None:
             result["size"] = {"current": self.sizes[0], "reference": self.sizes[1]}
             result["first_differing_byte"] = self.first_differing_byte
@@ -141,11 +160,22 @@ def compare_tables(
         )
     numeric: dict[str, dict] = {}
     within = True
-    for row_now, row_ref in zip(rows_now[1:], rows_ref[1:], strict=False):
+    # Rows are numbered as in the file, the header being row 0.
+    pairs = zip(rows_now[1:], rows_ref[1:], strict=False)
+    for row_number, (row_now, row_ref) in enumerate(pairs, start=1):
         for index, (cell_now, cell_ref) in enumerate(zip(row_now, row_ref, strict=False)):
             if cell_now == cell_ref:
                 continue
             column = header_ref[index] if index < len(header_ref) else f"column {index}"
+            if len(difference.examples) < EXAMPLES:
+                difference.examples.append(
+                    {
+                        "row": row_number,
+                        "column": column,
+                        "current": cell_now,
+                        "reference": cell_ref,
+                    }
+                )
             value_now, value_ref = _number(cell_now), _number(cell_ref)
             if value_now is None or value_ref is None:
                 difference.labels_changed[column] = difference.labels_changed.get(column, 0) + 1
@@ -198,6 +228,8 @@ def compare_json(current: str, reference: str, tolerance: Tolerance) -> Differen
         value_now, value_ref = flat_now[key], flat_ref[key]
         if value_now == value_ref and type(value_now) is type(value_ref):
             continue
+        if len(difference.examples) < EXAMPLES:
+            difference.examples.append({"key": key, "current": value_now, "reference": value_ref})
         group = _json_key_group(key)
         if isinstance(value_now, float) and isinstance(value_ref, float):
             _record_numeric(numeric, group, value_now, value_ref)
@@ -207,6 +239,88 @@ def compare_json(current: str, reference: str, tolerance: Tolerance) -> Differen
             within = False
     difference.numeric = _finish_numeric(numeric)
     difference.within_tolerance = within and not difference.structure
+    return difference
+
+
+def text_difference(
+    path: str, current: str, reference: str, current_size: int, reference_size: int
+) -> Difference:
+    """Text that is no table or JSON (Markdown, logs, SVG): the first lines of a unified diff."""
+    difference = byte_difference(
+        current.encode("utf-8"), reference.encode("utf-8"), current_size, reference_size
+    )
+    difference.kind = "text"
+    lines = difflib.unified_diff(
+        reference.splitlines(),
+        current.splitlines(),
+        fromfile=f"reference/{path}",
+        tofile=f"current/{path}",
+        lineterm="",
+        n=1,
+    )
+    difference.diff = [line[:200] for _, line in zip(range(DIFF_LINES), lines, strict=False)]
+    return difference
+
+
+def _opcodes(data: bytes):
+    """(opcode name, argument, byte position) of a pickle, read without unpickling it; stops
+    quietly at the first byte it cannot read."""
+    try:
+        yield from ((op.name, arg, position) for op, arg, position in operations(data))
+    except Exception:  # a truncated or corrupt pickle: what was read so far
+        return
+
+
+def _shown(value) -> str:
+    if isinstance(value, bytes | bytearray):
+        return f"{len(value)} bytes"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def pickle_difference(
+    current: bytes, reference: bytes, current_size: int, reference_size: int
+) -> Difference:
+    """The first opcode at which two pickles differ, with the class being built there (the
+    last GLOBAL) and the attribute or key it belongs to (the last string before it); for raw
+    data (a numpy array's buffer), the first differing byte inside it."""
+    difference = byte_difference(current, reference, current_size, reference_size)
+    last_class = None
+    strings: list[str] = []  # the strings read so far: attribute names, keys, values
+    for index, (now, ref) in enumerate(
+        itertools.zip_longest(_opcodes(current), _opcodes(reference))
+    ):
+        if now is not None and ref is not None and now[:2] == ref[:2]:
+            name, argument, _ = ref
+            if name in ("GLOBAL", "INST") and isinstance(argument, str):
+                last_class = argument.replace(" ", ".")
+            elif name == "STACK_GLOBAL" and len(strings) >= 2:
+                # Protocol 4 and later push the module and the name as two strings first.
+                last_class = ".".join(strings[-2:])
+                del strings[-2:]
+            elif "UNICODE" in name and isinstance(argument, str):
+                strings = [*strings[-7:], argument]
+            continue
+        context = {
+            "path": path_to(replay(reference), index) or None,
+            "class": last_class,
+            "after": strings[-1] if strings else None,
+        }
+        found = {"opcode_index": index, **{k: v for k, v in context.items() if v}}
+        for label, op in (("current", now), ("reference", ref)):
+            found[label] = (
+                "end of pickle" if op is None else f"{op[0]} {_shown(op[1])} at byte {op[2]}"
+            )
+        if (
+            now is not None
+            and ref is not None
+            and now[0] == ref[0]
+            and isinstance(now[1], bytes | bytearray)
+            and isinstance(ref[1], bytes | bytearray)
+        ):
+            found["data_offset"] = first_differing_byte(bytes(now[1]), bytes(ref[1]))
+        difference.kind, difference.pickle = "pickle", found
+        return difference
     return difference
 
 
@@ -229,4 +343,8 @@ def compare_content(
             return compare_tables(text_now, text_ref, TABLE_SUFFIXES[suffix], tolerance)
         if text_now is not None and suffix == ".json":
             return compare_json(text_now, text_ref, tolerance)
+        if suffix in PICKLE_SUFFIXES:
+            return pickle_difference(current, reference, current_size, reference_size)
+        if text_now is not None:
+            return text_difference(path, text_now, text_ref, current_size, reference_size)
     return byte_difference(current, reference, current_size, reference_size)

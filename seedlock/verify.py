@@ -309,6 +309,11 @@ def _number(value) -> str:
     return "n/a" if value is None else f"{value:.3g}"
 
 
+def _value(value) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def describe_difference(difference: Mapping) -> str:
     parts = []
     for name, stats in difference.get("numeric", {}).items():
@@ -320,7 +325,35 @@ def describe_difference(difference: Mapping) -> str:
         # A label is any value that is not a float: a class, a count, an index, a name.
         parts.append(f"{name}: {count} label{'' if count == 1 else 's'} changed")
     parts.extend(difference.get("structure", []))
-    if "size" in difference:
+    examples = difference.get("examples", [])
+    if examples:
+        parts.append(
+            "first differences: "
+            + ", ".join(
+                (f"row {e['row']} {e['column']}" if "row" in e else str(e["key"]))
+                + f" {_value(e['current'])} now, {_value(e['reference'])} reference"
+                for e in examples
+            )
+        )
+    found = difference.get("pickle")
+    if found:
+        where = found.get("path") or "the top-level object"
+        inside = f" (in {found['class']})" if found.get("class") else ""
+        changed = (
+            f"{found['current']} now, {found['reference']} reference"
+            if found["current"] != found["reference"]
+            else found["current"]
+        )
+        data = (
+            f"; byte {found['data_offset']} of its data differs"
+            if found.get("data_offset") is not None
+            else ""
+        )
+        parts.append(
+            f"pickle differs first at {where}{inside}: opcode {found['opcode_index']}, "
+            f"{changed}{data}"
+        )
+    if "size" in difference and not found:
         size = difference["size"]
         offset = difference["first_differing_byte"]
         # Two different byte strings always have a first differing byte; None means that the
@@ -396,6 +429,7 @@ def file_lines(files: Sequence[Mapping]) -> list[str]:
         lines.append(
             f"{item['class']:<10} {item['path']}  [{where}]" + (f"  {detail}" if detail else "")
         )
+        lines.extend(f"           | {line}" for line in item.get("difference", {}).get("diff", []))
     return lines
 
 

@@ -169,3 +169,67 @@ def test_a_recorded_graph_read_back_from_sorted_json_keeps_an_order_of_the_dag()
         assert set(read_back.upstream[step]) == set(GRAPH.upstream[step])
         assert list(read_back.upstream[step]) == [s for s in before if s in GRAPH.upstream[step]]
     assert read_back.steps[0] == "prepare_data" and read_back.steps[-1] == "figures"
+
+
+def test_tables_and_json_show_their_first_differing_cells_and_keys_with_both_values():
+    reference = "row,y_true,y_pred,score_0\n0,1,1,0.25\n1,0,0,0.75\n"
+    current = "row,y_true,y_pred,score_0\n0,1,0,0.25\n1,0,0,0.70\n"
+    table = compare_tables(current, reference, ",", NUMERIC)
+    assert table.examples == [
+        {"row": 1, "column": "y_pred", "current": "0", "reference": "1"},
+        {"row": 2, "column": "score_0", "current": "0.70", "reference": "0.75"},
+    ]
+    assert "first differences: row 1 y_pred 0 now, 1 reference, row 2 score_0 0.70 now" in (
+        describe_difference(table.as_dict())
+    )
+    document = compare_json(
+        '{"m": {"acc": 0.5}, "n": "a"}', '{"m": {"acc": 0.9}, "n": "a"}', NUMERIC
+    )
+    assert document.examples == [{"key": "m.acc", "current": 0.5, "reference": 0.9}]
+
+
+def test_text_gets_the_first_lines_of_a_unified_diff():
+    reference = "# Table 1\n\n| model | accuracy |\n| svc | 0.91 ± 0.02 |\n"
+    current = "# Table 1\n\n| model | accuracy |\n| svc | 0.92 ± 0.02 |\n"
+    difference = compare_content(
+        "results/aggregate/table1.md", current.encode(), reference.encode(), Tolerance(), 55, 55
+    )
+    assert difference.kind == "text"
+    assert difference.diff[:2] == [
+        "--- reference/results/aggregate/table1.md",
+        "+++ current/results/aggregate/table1.md",
+    ]
+    assert "-| svc | 0.91 ± 0.02 |" in difference.diff
+    assert "+| svc | 0.92 ± 0.02 |" in difference.diff
+
+
+def test_a_pickle_names_the_object_path_and_opcode_where_it_first_differs():
+    import copy
+    import pickle
+
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features, target = load_iris(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    model.fit(features, target)
+    reference = pickle.dumps(model)
+    changed = copy.deepcopy(model)
+    changed[-1].C = 2.0
+    found = compare_content("m.pkl", pickle.dumps(changed), reference, Tolerance(), 1, 1).pickle
+    assert found["path"] == "steps[1][1].C"
+    assert found["current"].startswith("BINFLOAT 2.0") and found["reference"].startswith(
+        "BINFLOAT 1.0"
+    )
+    changed = copy.deepcopy(model)
+    changed[-1].coef_[1, 2] += 1e-12
+    difference = compare_content("m.pkl", pickle.dumps(changed), reference, Tolerance(), 1, 1)
+    assert difference.pickle["path"] == "steps[1][1].coef_"
+    # the array's raw data: coef_ is 3 x 4 float64, laid out as numpy holds it
+    position = 2 * 3 + 1 if model[-1].coef_.flags.f_contiguous else 1 * 4 + 2
+    assert difference.pickle["data_offset"] // 8 == position
+    assert "pickle differs first at steps[1][1].coef_ (in " in describe_difference(
+        difference.as_dict()
+    )
