@@ -101,3 +101,19 @@ def test_two_profiles_compare_and_a_bad_path_gives_one_line(tmp_path):
         "results/<step>/ in it) nor a reference profile (a folder with checksums.sha256 and "
         "provenance.json); name one of those\n"
     )
+
+
+def test_exact_makes_an_ignored_pickle_difference_count(tmp_path):
+    model = "results/train/iris/logistic_regression/rep0.pkl"
+    a, b = write_tree(tmp_path / "a"), write_tree(tmp_path / "b")
+    (b / model).parent.mkdir(parents=True)
+    (b / model).write_bytes(b"\x80\x05K\x01.")
+    (a / model).parent.mkdir(parents=True)
+    (a / model).write_bytes(b"\x80\x05K\x01.x")  # one byte appended
+    default = compare(str(a), str(b))
+    assert default.returncode == 0 and default.stdout.startswith("seedlock compare: EQUIVALENT")
+    exact = compare(str(a), str(b), "--exact")
+    assert exact.returncode == 1 and exact.stdout.startswith("seedlock compare: DIFFERENT")
+    assert f"DIFFERENT  {model}" in exact.stdout
+    both = compare(str(a), str(b), "--exact", "--rtol", "1e-6")
+    assert both.returncode == 2 and "--exact: cannot be combined" in both.stderr
