@@ -26,6 +26,7 @@ from seedlock.compare import (
     compare_content,
 )
 from seedlock.environment_diff import differences
+from seedlock.job_inputs import job_inputs
 from seedlock.profiles import (
     CONFIG_DIGITS,
     PROVENANCE,
@@ -141,17 +142,45 @@ def classify(
     return results
 
 
-def trace_divergence(results: Sequence[FileResult], graph: StepGraph) -> list[str]:
-    """Mark differences downstream of a diverged step as its consequences; return the diverged
-    steps that have no diverged step upstream of them (the root causes), in DAG order."""
+def trace_divergence(
+    results: Sequence[FileResult],
+    graph: StepGraph,
+    inputs: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
+    """Mark each difference that follows from another as its consequence; return the diverged
+    steps that follow from no other (the root causes), in DAG order.
+
+    With ``inputs`` (each output's job's input files), an output is a consequence of the
+    upstream-most diverged file it read, directly or through diverged files; an output whose
+    inputs all match diverged by itself. Without a record of its inputs, an output is a
+    consequence of the first diverged step upstream of its own."""
+    inputs = inputs or {}
     # An unexpected extra file changes nothing a later step reads, so it causes nothing.
-    diverged = {r.step for r in results if r.status not in (MATCH, UNEXPECTED) and r.step}
+    diverged_files = {r.path for r in results if r.status not in (MATCH, UNEXPECTED)}
+    diverged = {r.step for r in results if r.path in diverged_files and r.step}
+
+    def origin(path: str, seen: frozenset = frozenset()) -> str | None:
+        """The upstream-most diverged file that ``path`` follows from, or None."""
+        for source in inputs.get(path, ()):
+            if source in diverged_files and source not in seen:
+                return origin(source, seen | {path}) or source
+        return None
+
     for result in results:
-        if result.status != MATCH and result.step is not None:
+        if result.status == MATCH or result.step is None:
+            continue
+        if result.path in inputs:
+            result.consequence_of = origin(result.path)
+        else:
             upstream = [step for step in graph.upstream[result.step] if step in diverged]
             result.consequence_of = upstream[0] if upstream else None
     roots = {r.step for r in results if r.status != MATCH and r.step and not r.consequence_of}
     return [step for step in graph.steps if step in roots]
+
+
+def differing_inputs(root: Path, results: Sequence[FileResult]) -> dict[str, list[str]]:
+    """The input files of the jobs that wrote the outputs that differ, from Snakemake's records."""
+    return job_inputs(root, [result.path for result in results if result.status != MATCH])
 
 
 def in_dag_order(results: Sequence[FileResult], graph: StepGraph) -> list[FileResult]:
@@ -238,7 +267,7 @@ def build_report(
     graph = tree.graph.merged(reference.graph)
     report["steps"] = list(graph.steps)
     results = classify(tree, reference, rules, graph)
-    roots = trace_divergence(results, graph)
+    roots = trace_divergence(results, graph, differing_inputs(root, results))
     counts = Counter(result.status for result in results)
     problems = []
     if not exact:
@@ -437,7 +466,10 @@ def compare_report(current: Tree, reference: Tree, rules: Sequence[Tolerance]) -
     """Two trees compared output by output: ``current`` (A) against ``reference`` (B)."""
     graph = current.graph.merged(reference.graph)
     results = classify(current, reference, rules, graph)
-    roots = trace_divergence(results, graph)
+    where = getattr(current, "root", None)  # a result tree's job records, if it has any
+    roots = trace_divergence(
+        results, graph, differing_inputs(where, results) if where is not None else None
+    )
     counts = Counter(result.status for result in results)
     differs = any(result.status in (DIFFERENT, MISSING, UNEXPECTED) for result in results)
     return {

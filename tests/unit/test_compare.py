@@ -122,6 +122,30 @@ def test_divergence_is_traced_to_the_upstream_most_step():
     assert results[3].consequence_of is None
 
 
+def test_with_the_jobs_inputs_a_difference_is_traced_file_by_file():
+    results = [
+        result("results/train/iris.pkl", DIFFERENT),
+        result("results/train/wine.pkl", MATCH),
+        result("results/evaluate/iris.json", DIFFERENT),
+        result("results/evaluate/wine.json", DIFFERENT),
+        result("results/aggregate/t.csv", DIFFERENT),
+        result("results/evaluate/extra.json", UNEXPECTED),
+    ]
+    inputs = {
+        "results/evaluate/iris.json": ["results/train/iris.pkl"],
+        "results/evaluate/wine.json": ["results/train/wine.pkl"],
+        "results/aggregate/t.csv": ["results/evaluate/wine.json", "results/evaluate/iris.json"],
+    }
+    roots = trace_divergence(results, GRAPH, inputs)
+    # wine's evaluation read a matching model: it diverged by itself, not because of iris's.
+    assert results[2].consequence_of == "results/train/iris.pkl"
+    assert results[3].consequence_of is None
+    # the table read both: it follows from the upstream-most diverged file of the first
+    assert results[4].consequence_of == "results/evaluate/wine.json"
+    assert results[5].consequence_of == "train"  # no record of its job: by step
+    assert roots == ["train", "evaluate"]
+
+
 def test_which_classes_fail():
     assert failing(result("results/train/a", DIFFERENT), strict=False)
     assert failing(result("results/train/a", MISSING), strict=False)

@@ -354,3 +354,16 @@ def test_the_rule_and_the_command_give_one_report(damaged, capsys, monkeypatch):
     assert code == 1
     assert json.loads((damaged / "cli.json").read_text()) == rule
     assert "environment: env ml was not built from its lock" in out
+
+
+def test_what_each_job_read_comes_from_snakemake_s_record_of_its_outputs(blessed):
+    """verify traces differences file by file through these inputs."""
+    from seedlock.job_inputs import job_inputs
+
+    evaluation = "results/evaluate/iris/random_forest/rep0.predictions.csv"
+    table = "results/aggregate/table1.csv"
+    inputs = job_inputs(blessed, [evaluation, table, "results/no/such/output.csv"])
+    assert sorted(inputs) == [table, evaluation]
+    assert "results/train/iris/random_forest/rep0.pkl" in inputs[evaluation]
+    assert "results/split/iris/rep0.json" in inputs[evaluation]
+    assert "results/evaluate/wine/logistic_regression/rep1.json" in inputs[table]
