@@ -44,7 +44,8 @@ def main(argv=None) -> int:
     try:
         print(check_config(arguments.config))
     except SeedlockError as error:
-        print(f"experiment: error: {error}", file=sys.stderr)
+        for line in str(error).splitlines():  # one line per problem
+            print(f"experiment: error: {line}", file=sys.stderr)
         return EXIT_USER_ERROR
     return 0
 

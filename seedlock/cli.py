@@ -406,7 +406,8 @@ def main(argv=None) -> int:
     try:
         return arguments.handler(arguments)
     except SeedlockError as error:
-        print(f"seedlock: error: {error}", file=sys.stderr)
+        for line in str(error).splitlines():  # one line per problem
+            print(f"seedlock: error: {line}", file=sys.stderr)
         return EXIT_USER_ERROR
     except BrokenPipeError:
         # The reader went away (e.g. `| head`): stop quietly, as coreutils do.

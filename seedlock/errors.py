@@ -15,6 +15,19 @@ class ConfigError(SeedlockError):
         super().__init__(f"{source}: {key}: {problem}")
 
 
+class ConfigErrors(ConfigError):
+    """Several problems in one config, reported together: one line each."""
+
+    def __init__(self, errors: list[ConfigError]):
+        self.errors = errors
+        first = errors[0]
+        super().__init__(first.source, first.key, first.problem)
+        self.args = ("\n".join(str(error) for error in errors),)
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
 class ManifestError(SeedlockError):
     """A checksum manifest or reference file is malformed or unsafe."""
 

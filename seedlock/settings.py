@@ -6,13 +6,14 @@ workflow's own schema may refine these keys (a default of its own); ``refined`` 
 """
 
 import copy
+import difflib
 from collections.abc import Mapping
 from pathlib import Path
 
 import jsonschema
 import yaml
 
-from seedlock.errors import ConfigError
+from seedlock.errors import ConfigError, ConfigErrors
 
 SETTINGS_SCHEMA = Path(__file__).resolve().parent / "schemas" / "settings.schema.yaml"
 KEYS = ("seeds", "threads", "compute_baseline", "verify")
@@ -61,14 +62,52 @@ def key_path(parts) -> str:
     return text or "(top level)"
 
 
+def _problems(error: jsonschema.ValidationError, source: str) -> list[ConfigError]:
+    """One error of the schema's, in a user's words: an unknown key with the key it most
+    likely meant, a missing key, a value outside its choices."""
+    where = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = list(error.schema.get("properties", {}))
+        problems = []
+        for key in sorted(set(error.instance) - set(known), key=str):
+            guess = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+            hint = f"did you mean {guess[0]!r}?" if guess else f"known keys: {', '.join(known)}"
+            problems.append(ConfigError(source, key_path([*where, key]), f"unknown key; {hint}"))
+        if problems:
+            return problems
+    if error.validator == "required" and isinstance(error.validator_value, list):
+        missing = [k for k in error.validator_value if k not in (error.instance or {})]
+        if missing:
+            return [
+                ConfigError(source, key_path([*where, key]), "missing; this key is required")
+                for key in missing
+            ]
+    if error.validator == "enum":
+        choices = ", ".join(repr(choice) for choice in error.validator_value)
+        return [ConfigError(source, key_path(where), f"{error.instance!r} is not one of {choices}")]
+    return [ConfigError(source, key_path(where), error.message)]
+
+
 def validated(config: Mapping, schema: Mapping, source: str) -> dict:
     """A copy of ``config`` with ``schema``'s defaults filled in, or a ``ConfigError`` naming
-    the key of the first problem."""
+    the key of every problem, one line each (``ConfigErrors`` when there are several)."""
     resolved = copy.deepcopy(dict(config))
     validator = DefaultFillingValidator(schema)
-    error = jsonschema.exceptions.best_match(validator.iter_errors(resolved))
-    if error is not None:
-        raise ConfigError(source, key_path(error.absolute_path), error.message)
+    errors = sorted(
+        validator.iter_errors(resolved),
+        key=lambda e: (key_path(e.absolute_path), jsonschema.exceptions.relevance(e)),
+    )
+    problems: list[ConfigError] = []
+    for error in errors:
+        # Of the alternatives a value failed (anyOf, oneOf), the one most likely meant.
+        best = jsonschema.exceptions.best_match([error])
+        for problem in _problems(best, source):
+            if str(problem) not in {str(p) for p in problems}:
+                problems.append(problem)
+    if len(problems) == 1:
+        raise problems[0]
+    if problems:
+        raise ConfigErrors(problems)
     # A schema default inside a default is not filled on the first pass; a second pass fills them.
     validator.validate(resolved)
     return resolved

@@ -23,8 +23,16 @@ TOOLCHAIN_RULES = Path(workflow.current_basedir)
 
 
 def stop(error):
-    """A user error: one line, and no job starts."""
-    print(f"seedlock: error: {error}", file=sys.stderr)
+    """A user error: one line per problem, and no job starts. A config key set with --config
+    on the command line is blamed on --config, not on a config file that does not hold it.
+    """
+    overrides = workflow.config_settings.config or {}
+    for problem in getattr(error, "errors", [error]):
+        key = str(getattr(problem, "key", ""))
+        if overrides and key.split(".")[0].split("[")[0] in overrides:
+            problem = f"--config: {key}: {problem.problem}"
+        for line in str(problem).splitlines():
+            print(f"seedlock: error: {line}", file=sys.stderr)
     sys.exit(2)
 
 

@@ -258,7 +258,10 @@ def test_csv_dataset_checks_columns(tmp_path):
             r"models.m.preprocessing\[0\].estimator: cannot import",
         ),
         ({"models": {"m": {"estimator": "SVC"}}}, "models.m.estimator: 'SVC' does not match"),
-        ({"datasets": {"x": {"source": "csv"}}}, "datasets.x: 'path' is a required property"),
+        (
+            {"datasets": {"x": {"source": "csv", "target": "y"}}},
+            "datasets.x.path: missing; this key is required",
+        ),
         (
             {"permutation_test": {"models": ["logistic_regresion"]}},
             r"permutation_test.models\[0\]: 'logistic_regresion' is not a model; "
@@ -281,13 +284,25 @@ def test_csv_dataset_checks_columns(tmp_path):
             "learning_curve.train_sizes: a fraction above 1.0",
         ),
         ({"permutation_test": {"n_permutations": 0}}, "permutation_test.n_permutations: 0 is less"),
-        ({"unknown": 1}, r"\(top level\): Additional properties are not allowed"),
+        ({"unknown": 1}, "unknown: unknown key; known keys: "),
+        ({"split": {"test_szie": 0.3}}, "split.test_szie: unknown key; did you mean 'test_size'"),
     ],
 )
 def test_each_mistake_gives_one_line_naming_the_key(config, message):
     with pytest.raises(ConfigError, match=f"^c.yaml: {message}") as raised:
         validate_config(config, "c.yaml", REPO)
     assert "\n" not in str(raised.value)
+
+
+def test_every_mistake_the_schema_finds_is_reported_at_once_one_line_each():
+    config = {"split": {"test_szie": 0.3}, "seeds": {"root": -1}, "compute_baseline": "avx"}
+    with pytest.raises(ConfigError) as raised:
+        validate_config(config, "c.yaml", REPO)
+    assert str(raised.value).splitlines() == [
+        "c.yaml: compute_baseline: 'avx' is not one of 'x86-64-v3', 'native'",
+        "c.yaml: seeds.root: -1 is less than the minimum of 0",
+        "c.yaml: split.test_szie: unknown key; did you mean 'test_size'?",
+    ]
 
 
 def test_unreadable_and_malformed_files(tmp_path):
