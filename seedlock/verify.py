@@ -8,7 +8,6 @@ steps are marked as its consequences.
 """
 
 import fnmatch
-import html
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -320,6 +319,15 @@ def build_report(
         )
         failed = True
     report["warnings"] = uncommitted_changes(root, reference.folder)
+    blessed = reference.provenance
+    report["references"] = {
+        "folder": str(reference.folder),
+        **{
+            name: blessed.get(name)
+            for name in ("blessed_at", "git", "config_sha256", "seeds", "threads", "cpu", "tools")
+        },
+        "probe": (blessed.get("probe") or {}).get("status"),
+    }
     report.update(
         status="FAIL" if failed else "PASS",
         exit_code=EXIT_FAIL if failed else EXIT_PASS,
@@ -500,39 +508,3 @@ def compare_text(report: Mapping) -> str:
         lines.append(root_cause_line(report["root_causes"], report["files"], report["steps"]))
     lines.extend(file_lines(report["files"]))
     return "\n".join(lines) + "\n"
-
-
-def report_html(report: Mapping) -> str:
-    """The report as a small standalone HTML page, for Snakemake's --report."""
-    escape = html.escape
-    rows = "\n".join(
-        f"<tr><td>{escape(item['class'])}</td><td>{escape(item['path'])}</td>"
-        f"<td>{escape(item['step'] or '')}</td><td>{escape(item.get('consequence_of') or '')}</td>"
-        f"<td>{escape(describe_difference(item.get('difference', {})))}"
-        f"{escape(' ignored: ' + item['reason']) if item.get('reason') else ''}</td></tr>"
-        for item in report["files"]
-    )
-    counts = ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES) if report["counts"] else ""
-    problems = "".join(
-        f"<p>{escape(problem)}</p>"
-        for problem in [*report["environment"], *report["problems"], *report.get("warnings", [])]
-    )
-    environment = (
-        "<p>The environment differs from the references' in:</p><ul>"
-        + "".join(f"<li>{escape(line)}</li>" for line in report["environment_differences"])
-        + "</ul>"
-        if shows_environment_differences(report)
-        else ""
-    )
-    return (
-        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>seedlock verify</title>"
-        "<style>td,th{padding:2px 8px;text-align:left;font-family:monospace}</style></head>"
-        f"<body><h2>seedlock verify: {escape(report['status'])}</h2>"
-        f"<p>profile {escape(report['profile']['current'])}; references "
-        f"{escape(str(report['profile'].get('folder') or report['profile']['reference']))}"
-        f"</p>{environment}"
-        f"<p>{escape(counts)}</p>{problems}"
-        f"<p>first diverged step: {escape(', '.join(report['root_causes']) or 'none')}</p>"
-        "<table><tr><th>class</th><th>output</th><th>step</th><th>consequence of</th>"
-        f"<th>difference</th></tr>\n{rows}\n</table></body></html>\n"
-    )

@@ -35,7 +35,9 @@ def test_verify_rule_passes_and_writes_its_report(blessed):
     assert (blessed / "results/verify/verdict.txt").read_text().startswith("seedlock verify: PASS")
     assert "seedlock verify: PASS" in (blessed / "logs/verify/verify.log").read_text()
     html = (blessed / "results/verify/report.html").read_text()
-    assert "seedlock verify: PASS" in html
+    assert "<title>seedlock verify: PASS</title>" in html
+    assert "58 MATCH" in html and "Every output is a byte-for-byte MATCH." in html
+    assert "<h2>The references</h2>" in html and "blessed at" in html
 
 
 def test_reference_profile_layout(blessed):
@@ -245,8 +247,12 @@ def test_bless_of_one_step_reports_changes_and_keeps_the_rest(damaged, capsys, m
     table.write_text(table.read_text() + "\nA note.\n")
     # the checksum rule reruns for the edited output, as a real rerun would
     run_workflow(damaged, "results/checksums/aggregate.sha256", "--force")
-    code, out, _ = seedlock(damaged, capsys, monkeypatch, "bless", "--step", "aggregate")
+    # A blessed output would change: refused without --force.
+    code, out, err = seedlock(damaged, capsys, monkeypatch, "bless", "--step", "aggregate")
+    assert code == 2 and "would change or remove 1 blessed outputs" in err, out + err
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "bless", "--step", "aggregate", "--force")
     assert code == 0
+    assert "replaced 1 outputs blessed before (--force)" in out
     assert "aggregate: 0 added, 1 changed, 0 removed, 3 unchanged" in out
     assert "  changed: results/aggregate/table1.md" in out
     assert "prepare_data:" not in out
@@ -300,7 +306,8 @@ def test_status_names_the_profile_and_the_last_result(blessed, capsys, monkeypat
     code, out, _ = seedlock(blessed, capsys, monkeypatch, "status")
     assert code == 0
     profile = reference_folder(blessed).name
-    assert f"active profile: {profile}\nreferences for it: yes" in out
+    assert f"active profile: {profile}\nconfig: config_sha256 " in out
+    assert f"references for it: yes ({reference_folder(blessed).relative_to(blessed)})" in out
     assert f"last verify: PASS against {profile} (58 MATCH" in out
 
 

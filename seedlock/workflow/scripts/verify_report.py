@@ -21,9 +21,10 @@ def main(snakemake):
     with start_job(snakemake, fork=False) as job:
         from seedlock.checksums import read_manifest
         from seedlock.profiles import parse_json, read_fingerprints, validate_run_record
+        from seedlock.report_page import verification_page
         from seedlock.trees import current_entries
         from seedlock.verification import verify_run
-        from seedlock.verify import Settings, report_html
+        from seedlock.verify import Settings
         from seedlock.writers import write_json, write_text
 
         Path(job.params.stale_verdict).unlink(missing_ok=True)
@@ -41,7 +42,7 @@ def main(snakemake):
             Settings.from_config(job.params.settings),
         )
         write_json(job.output.json, report)
-        write_text(job.output.html, report_html(report))
+        write_text(job.output.html, verification_page(report))
         job.log.info("verify %s against %s", report["status"], report["profile"]["reference"])
 
 
