@@ -25,6 +25,10 @@ experiment = validated_experiment()
 task = validated_task()
 
 
+# Snakemake's report opens on the verdict, the profile, the seeds and the config.
+report: report_description("report/workflow.rst")
+
+
 include: "rules/data.smk"
 include: "rules/train.smk"
 include: "rules/evaluate.smk"

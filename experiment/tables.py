@@ -179,3 +179,62 @@ def _mean_std(mean, std, digits: int) -> str:
     if pd.isna(std):
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
+
+
+def markdown_table_html(markdown: str, title: str) -> str:
+    """The Markdown that ``table_one_markdown`` writes (headings, paragraphs, pipe tables), as
+    one standalone HTML page: what Snakemake's report shows of Table 1."""
+    import html
+
+    body, paragraph, rows = [], [], []
+
+    def flush() -> None:
+        if paragraph:
+            body.append(f"<p>{html.escape(' '.join(paragraph))}</p>")
+            paragraph.clear()
+        if rows:
+            header, alignments, *cells = rows
+            right = [cell.endswith(":") for cell in alignments]
+
+            def row(values, tag):
+                return (
+                    "<tr>"
+                    + "".join(
+                        f"<{tag}{' class=n' if i < len(right) and right[i] else ''}>"
+                        f"{html.escape(v)}</{tag}>"
+                        for i, v in enumerate(values)
+                    )
+                    + "</tr>"
+                )
+
+            body.append(
+                "<table>" + row(header, "th") + "".join(row(c, "td") for c in cells) + "</table>"
+            )
+            rows.clear()
+
+    for line in markdown.splitlines():
+        if line.startswith("|"):
+            if paragraph:
+                flush()
+            rows.append([cell.strip() for cell in line.strip().strip("|").split("|")])
+            continue
+        if rows or not line.strip() or line.startswith("#"):
+            flush()  # a table or a paragraph ends
+        if line.startswith("#"):
+            level = min(len(line) - len(line.lstrip("#")), 6)
+            body.append(f"<h{level}>{html.escape(line.lstrip('#').strip())}</h{level}>")
+        elif line.strip():
+            paragraph.append(line.strip())
+    flush()
+    style = (
+        "body{font-family:system-ui,sans-serif;margin:1em;color:#1f2328}"
+        "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
+        "th,td{border-top:1px solid #d0d7de;padding:0.25em 0.6em;text-align:left}"
+        "th{background:#f6f8fa}.n{text-align:right;font-variant-numeric:tabular-nums}"
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title><style>{style}</style></head><body>"
+        + "".join(body)
+        + "</body></html>\n"
+    )

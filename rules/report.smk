@@ -5,12 +5,13 @@ rule aggregate:
         tests=outputs_of("permutation_test", rules.permutation_test.output.test),
     output:
         long="results/aggregate/metrics.csv",
-        table=report(
-            "results/aggregate/table1.csv",
+        table="results/aggregate/table1.csv",
+        markdown="results/aggregate/table1.md",
+        html=report(
+            "results/aggregate/table1.html",
             category="Table 1",
             caption="../report/table1.rst",
         ),
-        markdown="results/aggregate/table1.md",
         cv_folds="results/aggregate/cv_folds.csv",
     log:
         "logs/aggregate/aggregate.log",

@@ -1,5 +1,5 @@
 """aggregate: every score in one long table, each replicate's cross-validation summary, and Table 1
-(mean ± std across replicates)."""
+(mean ± std across replicates) as CSV, Markdown and HTML."""
 
 import sys
 from pathlib import Path
@@ -18,6 +18,7 @@ def main(snakemake):
         from experiment.tables import (
             fold_summary,
             long_metrics,
+            markdown_table_html,
             table_one,
             table_one_markdown,
             with_permutation_tests,
@@ -34,7 +35,9 @@ def main(snakemake):
         write_csv(job.output.long, long)
         write_csv(job.output.table, table)
         write_csv(job.output.cv_folds, folds)
-        write_text(job.output.markdown, table_one_markdown(table, folds, job.params.metrics, tests))
+        markdown = table_one_markdown(table, folds, job.params.metrics, tests)
+        write_text(job.output.markdown, markdown)
+        write_text(job.output.html, markdown_table_html(markdown, "Table 1"))
         job.log.info("%d scores, %d table rows", len(long), len(table))
 
 

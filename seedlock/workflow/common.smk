@@ -303,3 +303,27 @@ def verified():
         elif os.path.exists("results/verify/report.json"):
             missing.append(manifest)
     return [*rules.verify.output, *missing]
+
+
+def report_description(path):
+    """For Snakemake's report: the page it opens on, the verdict, profile, seeds and config of
+    the last run, then the workflow's own description in ``path``. Written under .snakemake/
+    by the main process; other processes get ``path`` itself."""
+    from seedlock.report_description import description
+    from seedlock.writers import write_text
+
+    own = Path(workflow.current_basedir, path)
+    if not workflow.is_main_process:
+        return str(own)
+    page = Path(".snakemake", "seedlock", "report.rst")
+    text = description(
+        Path("."),
+        config,
+        [os.path.relpath(name) for name in workflow.configfiles],
+        config_digest(),
+        own.read_text(encoding="utf-8"),
+    )
+    page.parent.mkdir(parents=True, exist_ok=True)
+    if not page.is_file() or page.read_text(encoding="utf-8") != text:
+        write_text(page, text)
+    return str(page.resolve())

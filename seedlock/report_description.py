@@ -1,0 +1,61 @@
+"""The page Snakemake's report opens on: the last verification's verdict, the profile, the seeds
+and the config, then the workflow's own description. Written as reStructuredText, which the
+report renders; everything but the workflow's own text is kept from Jinja, which renders first.
+"""
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+from seedlock.profiles import CONFIG_DIGITS
+
+
+def _last_report(root: Path) -> Mapping | None:
+    try:
+        report = json.loads((root / "results/verify/report.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    return report if isinstance(report, Mapping) else None
+
+
+def description(
+    root: Path, config: Mapping, configfiles, config_sha256: str, workflow_text: str
+) -> str:
+    report = _last_report(root)
+    lines = []
+    if report is None or not isinstance(report.get("profile"), Mapping):
+        lines += ["No verification yet", "=" * 19, "", "Run the workflow, then make the report."]
+    else:
+        status = str(report.get("status"))
+        title = f"seedlock verify: {status}"
+        profile = report["profile"]
+        counts = report.get("counts") or {}
+        lines += [title, "=" * len(title), ""]
+        lines.append(f"- profile ``{profile.get('current')}``")
+        lines.append(
+            f"- references ``{profile.get('folder') or profile.get('reference') or 'none'}``"
+        )
+        if counts:
+            lines.append("- outputs: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+        for key in ("problems", "warnings"):
+            lines += [f"- {key[:-1]}: {text}" for text in report.get(key) or []]
+        if report.get("root_causes"):
+            lines.append(f"- first diverged step: {', '.join(report['root_causes'])}")
+    seeds = config.get("seeds", {})
+    lines += [
+        f"- seeds: root {seeds.get('root')}, {seeds.get('replicates')} replicates"
+        + (f", explicit {seeds.get('explicit')}" if seeds.get("explicit") else ""),
+        f"- config: {', '.join(f'``{name}``' for name in configfiles) or 'none'} "
+        f"(config_sha256 {config_sha256[:CONFIG_DIGITS]})",
+        "",
+    ]
+    shown = yaml.safe_dump(json.loads(json.dumps(config)), sort_keys=False, allow_unicode=True)
+    config_block = ["The config", "----------", "", ".. code-block:: yaml", ""]
+    config_block += [f"   {line}" for line in shown.splitlines()]
+    generated = "\n".join(lines)
+    return (
+        "{% raw %}\n" + generated + "\n{% endraw %}\n\n" + workflow_text.rstrip() + "\n\n"
+        "{% raw %}\n" + "\n".join(config_block) + "\n{% endraw %}\n"
+    )
