@@ -316,6 +316,10 @@ def test_snakemake_report_has_the_verification_section(blessed, tmp_path):
     html = (tmp_path / "report.html").read_text()
     for category in ("Verification", "Table 1", "Figures"):
         assert category in html
+    # It opens on the verdict, the seeds and the config; Table 1 is an HTML page, not a CSV.
+    for landing in ("seedlock verify: PASS", "seeds: root 7, 2 replicates", "The config"):
+        assert landing in html
+    assert "table1.html" in html
 
 
 def test_env_not_built_from_its_lock_or_leaking_imports_fails(damaged, capsys, monkeypatch):
