@@ -46,7 +46,7 @@ def make_profile(root: Path) -> Path:
     """The committed profile's provenance, with this run's manifest digest and steps."""
     committed = reference_folders(REPO)[0]
     provenance = json.loads((committed / PROVENANCE).read_text(encoding="utf-8"))
-    folder = root / "references" / provenance["profile"]
+    folder = root / "references" / committed.parent.name / provenance["profile"]
     folder.mkdir(parents=True)
     entries = hash_files(root, output_files(root, tree_graph(root)))
     manifest = manifest_text(entries).encode("utf-8")
