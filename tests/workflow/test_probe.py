@@ -189,7 +189,7 @@ def test_tiny_workflow_is_deterministic_under_every_variation(tmp_path):
     assert report["status"] == DETERMINISTIC
     # Logistic regression and random forests: neither their bytes nor their metrics change with
     # the thread count (the saved models keep no trace of n_jobs).
-    assert report["counts"] == {DETERMINISTIC: 58, NONDETERMINISTIC: 0, THREAD_DEPENDENT: 0}
+    assert report["counts"] == {DETERMINISTIC: 59, NONDETERMINISTIC: 0, THREAD_DEPENDENT: 0}
     assert set(report["runs"]) == {"baseline", "varied", "threads-2"}
     assert completed.stdout.startswith("seedlock probe: DETERMINISTIC\n")
 

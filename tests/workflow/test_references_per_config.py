@@ -48,7 +48,7 @@ def test_bless_keeps_other_configs_and_changes_blessed_outputs_only_with_force(d
 
     dry = run_seedlock(damaged, "bless", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert f"would bless 58 outputs of 10 steps into {folder.relative_to(damaged)}" in dry.stdout
+    assert f"would bless 59 outputs of 10 steps into {folder.relative_to(damaged)}" in dry.stdout
     assert "aggregate: 0 added, 0 changed, 0 removed" in dry.stdout
     assert tree_digests(damaged / "references") == references_before
 
