@@ -58,7 +58,7 @@ def read_run_record(root: Path) -> dict:
     path = root / RUN_RECORD
     if not path.is_file():
         raise ReferenceProfileError(f"{path}: not found; run the workflow first (make run)")
-    return validate_run_record(parse_json(path, "rerun the workflow"), str(path))
+    return validate_run_record(parse_json(path, f"remove {path} and rerun the workflow"), str(path))
 
 
 def run_entries(root: Path, steps: Sequence[str]) -> dict[str, Entry]:

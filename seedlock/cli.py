@@ -118,7 +118,13 @@ def compare_trees(arguments) -> int:
 
 def status(arguments) -> int:
     from seedlock.bless import ENVIRONMENT, load_fingerprints
-    from seedlock.profiles import CONFIG_DIGITS, parse_json, profile_of, reference_folders
+    from seedlock.profiles import (
+        CONFIG_DIGITS,
+        parse_json,
+        profile_of,
+        read_reference,
+        reference_folders,
+    )
     from seedlock.trees import recorded_run
     from seedlock.verify import CLASSES, REPORT
 
@@ -136,16 +142,21 @@ def status(arguments) -> int:
         return 0
     key = profile_of(root, load_fingerprints(root))
     print(f"active profile: {key.id}")
+    broken = False
     config = (recorded_run(root) or {}).get("config_sha256")
     if isinstance(config, str):
         print(f"config: config_sha256 {config[:CONFIG_DIGITS]} (the last run's)")
         folders = reference_folders(root, config)
         exact = [folder for folder in folders if folder.name == key.id]
-        print(
-            f"references for it: yes ({exact[0]})"
-            if exact
-            else "references for it: no (seedlock bless writes them)"
-        )
+        if exact:
+            try:
+                read_reference(exact[0])  # checked whole, as verify reads them
+                print(f"references for it: yes ({exact[0]})")
+            except SeedlockError as error:
+                print(f"references for it: unreadable: {error}")
+                broken = True
+        else:
+            print("references for it: no (seedlock bless writes them)")
         if folders and not exact:
             print(f"this config's other profiles: {', '.join(f.name for f in folders)}")
     else:
@@ -169,7 +180,7 @@ def status(arguments) -> int:
             )
     else:
         print("last verify: none (run the workflow: make run)")
-    return 0
+    return EXIT_USER_ERROR if broken else 0
 
 
 def changed_since(root: Path, when: float) -> list[str]:

@@ -300,8 +300,14 @@ def check_locks(
         try:
             lockfile = read_lock(lock_file)
         except Exception as error:
-            first = (str(error).splitlines() or [type(error).__name__])[0]
-            problems.append(f"{shown}: not a conda-lock file: {first}")
+            first = (str(error).splitlines() or [""])[0]
+            # conda-lock's own parser says little for some damage (a list, an AssertionError).
+            detail = first if len(first) > 20 and "argument" not in first else ""
+            problems.append(
+                f"{shown}: not a conda-lock file as conda-lock reads it"
+                + (f" ({detail})" if detail else "")
+                + f"; restore it from git or create it again with: seedlock lock {spec.stem}"
+            )
             continue
         expected = content_hashes(spec, platforms)
         for platform in platforms:

@@ -10,6 +10,7 @@ refuses outputs that the last probe of the same sources found non-deterministic.
 import datetime
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -331,24 +332,45 @@ def check_workflow(root: Path, config: Path, targets: Sequence[str]) -> None:
     raise SeedlockError(f"a dry run of the workflow with {config} failed: {lines[-1]}")
 
 
-def execute(root: Path, run: Run, workspace: Path) -> None:
+# Snakemake's progress line, e.g. "12 of 211 steps (6%) done".
+PROGRESS = re.compile(r"^(\d+) of (\d+) steps \(\d+%\) done")
+PROGRESS_EVERY_SECONDS = 30.0
+
+
+def execute(
+    root: Path, run: Run, workspace: Path, say: Callable[[str], None] = lambda line: None
+) -> None:
+    """One run of the probe, its Snakemake output in its log; every half minute, how many of
+    its jobs are done."""
     copy_workflow(root, run.folder)
     run.log = workspace / f"{run.name}.log"
-    started = time.perf_counter()
+    say(f"probe: {run.name} run in {run.folder}; its log: {run.log}")
+    started = last_said = time.perf_counter()
     with open(run.log, "w", encoding="utf-8") as log:
-        completed = subprocess.run(
+        process = subprocess.Popen(
             [sys.executable, "-m", "snakemake", *run.arguments],
             cwd=run.folder,
             env=run.environment,
-            stdout=log,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             umask=run.umask,
-            check=False,
+            text=True,
+            errors="replace",
         )
+        for line in process.stdout:
+            log.write(line)
+            progress = PROGRESS.match(line)
+            if progress and time.perf_counter() - last_said >= PROGRESS_EVERY_SECONDS:
+                last_said = time.perf_counter()
+                say(
+                    f"probe: {run.name} run: {progress[1]} of {progress[2]} jobs done "
+                    f"({last_said - started:.0f} s)"
+                )
+        returncode = process.wait()
     run.seconds = time.perf_counter() - started
-    if completed.returncode != 0:
+    if returncode != 0:
         raise SeedlockError(
-            f"the {run.name} run failed (snakemake exited {completed.returncode}); "
+            f"the {run.name} run failed (snakemake exited {returncode}); "
             f"its log is {run.log}; the workspace {workspace} is kept for inspection"
         )
 
@@ -434,8 +456,7 @@ def probe(
     plan = plan_runs(root, workspace, config, targets, cores, compare_threads, available_locale())
     Path(plan.runs[1].environment["HOME"]).mkdir()
     for run in plan.runs:
-        say(f"probe: {run.name} run in {run.folder}")
-        execute(snapshot, run, workspace)
+        execute(snapshot, run, workspace, say)
         say(f"probe: {run.name} run took {run.seconds:.1f} s")
     findings = compare_runs(plan)
     report = {

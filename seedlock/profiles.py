@@ -270,7 +270,7 @@ def read_fingerprints(paths) -> dict[str, dict]:
     fingerprints = {}
     for path in paths:
         path = Path(path)
-        fix = "rerun the workflow (its environment rule writes this file)"
+        fix = f"remove {path} and rerun the workflow (its environment rule writes it again)"
         fingerprint = parse_json(path, fix)
         _check(fingerprint, _validator(PROVENANCE_SCHEMA, "fingerprint"), str(path), fix)
         fingerprints[path.stem] = fingerprint
@@ -278,7 +278,7 @@ def read_fingerprints(paths) -> dict[str, dict]:
 
 
 def validate_run_record(record, source: str) -> dict:
-    _check(record, _validator(RUN_RECORD_SCHEMA), source, "rerun the workflow")
+    _check(record, _validator(RUN_RECORD_SCHEMA), source, f"remove {source} and rerun the workflow")
     return record
 
 
@@ -360,14 +360,23 @@ class Reference:
         return copy.read_bytes() if copy.is_file() else None
 
 
-def check_values(folder: Path, entries: Mapping[str, Entry]) -> None:
+def check_values(folder: Path, entries: Mapping[str, Entry], max_bytes: int | None = None) -> None:
     """Every copy in ``values/`` is a plain file with the hash its manifest entry gives: an
-    edited copy would otherwise explain a difference wrongly."""
+    edited copy would otherwise explain a difference wrongly. With ``max_bytes`` (what bless
+    recorded), every output up to that size has its copy: a deleted one is named."""
     values = folder / VALUES
+    restore = f"restore {folder} from version control, or bless again"
+    if max_bytes is not None:
+        for path, entry in entries.items():
+            small = entry.size is not None and entry.size <= max_bytes
+            if small and not os.path.lexists(values / path):
+                raise ManifestError(
+                    f"{values / path}: missing, although bless keeps a copy of every output "
+                    f"up to {max_bytes} bytes; {restore}"
+                )
     if not os.path.lexists(values):
         return
     refuse_link(values)
-    restore = f"restore {folder} from version control, or bless again"
     for directory, folders, names in os.walk(values):
         for name in [*folders, *names]:
             refuse_link(Path(directory) / name)
@@ -397,15 +406,20 @@ def read_reference(folder: Path) -> Reference:
         raise ManifestError(f"{manifest}: cannot read: {error.strerror}") from None
     entries = parse_manifest_bytes(data, str(manifest))
     check_consistency(folder, provenance, data, entries)
-    check_values(folder, entries)
+    check_values(folder, entries, provenance.get("values_max_bytes"))
     return Reference(folder, provenance, entries)
 
 
 def _subfolders(folder: Path) -> list[Path]:
-    """Visible folders; hidden ones are bless's staging and retired copies."""
+    """Visible folders; hidden ones are bless's staging and retired copies. None of them may
+    be a link: references are read where they are, in the workflow folder."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.is_dir())
+    refuse_link(folder)
+    found = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.is_dir())
+    for path in found:
+        refuse_link(path)
+    return found
 
 
 def config_digest_of(folder: Path) -> str:

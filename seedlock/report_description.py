@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from seedlock.profiles import CONFIG_DIGITS
+from seedlock.verify import CLASSES
 
 
 def _last_report(root: Path) -> Mapping | None:
@@ -38,7 +39,9 @@ def description(
             f"- references ``{profile.get('folder') or profile.get('reference') or 'none'}``"
         )
         if counts:
-            lines.append("- outputs: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
+            lines.append(
+                "- outputs: " + ", ".join(f"{counts[c]} {c}" for c in CLASSES if c in counts)
+            )
         for key in ("problems", "warnings"):
             lines += [f"- {key[:-1]}: {text}" for text in report.get(key) or []]
         if report.get("root_causes"):

@@ -57,6 +57,32 @@ def claim(workdir: Path = Path(".")) -> list[str]:
     return removed
 
 
+def _holder_message(descriptor: int, workdir: Path) -> str:
+    holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
+    which = f" (pid {holder})" if holder.isdigit() else ""
+    return (
+        f"another Snakemake run{which} is running jobs in {workdir.resolve()}; "
+        "wait for it to end, then run again"
+    )
+
+
+def running_elsewhere(workdir: Path = Path(".")) -> str | None:
+    """One line naming the run that holds the "running" lock, or None. The lock is only
+    tested: this process holds nothing afterwards (a lock of its own would block its onstart)."""
+    path = workdir / ".snakemake" / RUNNING
+    try:
+        descriptor = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return _holder_message(descriptor, workdir)
+    finally:
+        os.close(descriptor)  # closing releases a lock taken here
+    return None
+
+
 def hold_running(workdir: Path = Path(".")) -> str | None:
     """Hold the exclusive "running" lock of ``workdir`` for the life of this process: None, or,
     when another process holds it, one line saying which."""
@@ -66,13 +92,9 @@ def hold_running(workdir: Path = Path(".")) -> str | None:
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        holder = os.read(descriptor, 32).decode("ascii", "replace").strip()
+        message = _holder_message(descriptor, workdir)
         os.close(descriptor)
-        which = f" (pid {holder})" if holder.isdigit() else ""
-        return (
-            f"another Snakemake run{which} is running jobs in {workdir.resolve()}; "
-            "wait for it to end, then run again"
-        )
+        return message
     os.ftruncate(descriptor, 0)
     os.pwrite(descriptor, str(os.getpid()).encode("ascii"), 0)
     _held.append(descriptor)

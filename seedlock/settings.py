@@ -145,6 +145,11 @@ def read_config(path: Path) -> dict:
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""
         raise ConfigError(str(path), "(file)", f"not valid YAML{line}: {first}") from None
+    except RecursionError:
+        raise ConfigError(str(path), "(file)", "nested too deeply to be a config") from None
+    except ValueError as error:  # an integer of thousands of digits, say
+        first = (str(error).splitlines() or [type(error).__name__])[0]
+        raise ConfigError(str(path), "(file)", f"a value cannot be read: {first}") from None
     if config is None:
         # Snakemake refuses an empty config file too.
         raise ConfigError(str(path), "(file)", "empty; a config names at least its keys")

@@ -304,6 +304,15 @@ def build_report(
             f"in {REFERENCES}/{reference.id}/{PROVENANCE} to reproduce those bits"
         )
         failed = True
+    run_seeds, blessed_seeds = (run or {}).get("seeds"), reference.provenance.get("seeds")
+    if run_seeds and blessed_seeds and run_seeds != blessed_seeds:
+        # The seeds are part of the config, so the config digests then disagree too, unless the
+        # provenance was edited: either way these references are no evidence for this run.
+        problems.append(
+            f"the seeds differ from the references' ({run_seeds} now, {blessed_seeds} then): "
+            f"run with the seeds in {REFERENCES}/.../{PROVENANCE}, or restore it"
+        )
+        failed = True
     run_config = (run or {}).get("config_sha256")
     if run_config is None:
         problems.append(

@@ -116,6 +116,10 @@ def write_reference(tree: Path, paths, parent: Path, keep=()) -> Path:
         "outputs": len(entries),
     }
     provenance["steps"] = blessed_steps(graph_of(provenance), entries)
+    # As if the outputs not kept were too large for a copy.
+    not_kept = [entry.size for path, entry in entries.items() if path not in keep]
+    if not_kept:
+        provenance["values_max_bytes"] = min(not_kept) - 1
     # Under its config's folder, as in references/<config>/<profile>/.
     folder = parent / committed.parent.name / provenance["profile"]
     folder.mkdir(parents=True)

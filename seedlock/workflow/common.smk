@@ -15,6 +15,7 @@ from seedlock.code_digest import code_digests, package_roots
 from seedlock.errors import SeedlockError
 from seedlock.profiles import HOST_LOCK, canonical_digest, config_folders
 from seedlock.runtime import fixed_environment
+from seedlock.writers import is_partial
 from seedlock.seeds import job_seed
 from seedlock.settings import validate_settings
 
@@ -49,13 +50,21 @@ except SeedlockError as error:
 if workflow.is_main_process:
     for stale in run_lock.claim():
         print(f"seedlock: removed {stale}, left by a killed run", file=sys.stderr)
+    if busy := run_lock.running_elsewhere():
+        # Snakemake's own lock will stop this run; say why first, and that --unlock is wrong.
+        print(f"seedlock: note: {busy}; do not use --unlock", file=sys.stderr)
 
 
 # One run at a time starts jobs here, even when two pass Snakemake's own lock at the same instant.
 # A workflow that defines its own onstart: must call this first.
 def seedlock_onstart():
-    if workflow.is_main_process and (busy := run_lock.hold_running()):
+    if not workflow.is_main_process:
+        return
+    if busy := run_lock.hold_running():
         stop(busy)
+    # Jobs are about to change outputs: the last verdict no longer holds. If the run fails
+    # before verify, no verdict is left to repeat PASS; verify writes the new one.
+    Path("results/verify/verdict.txt").unlink(missing_ok=True)
 
 
 onstart:
@@ -296,13 +305,47 @@ def verified():
     runs, or when a target names it; named here, a deleted output is rebuilt and verified
     again by the next run. A step not yet checksummed adds nothing: it runs anyway."""
     missing = []
+    verified_before = os.path.exists("results/verify/report.json")
     for step in STEP_GRAPH.steps:
         manifest = f"results/checksums/{step}.sha256"
         if os.path.exists(manifest):
             missing += [path for path in STEP_OUTPUTS[step] if not os.path.exists(path)]
-        elif os.path.exists("results/verify/report.json"):
+        elif verified_before:
             missing.append(manifest)
+    if verified_before:
+        # The run's own records, which the verdict rests on: rebuilt when deleted.
+        records = [*rules.verify_report.input.fingerprints, rules.run_record.output.record]
+        missing += [path for path in records if not os.path.exists(path)]
     return [*rules.verify.output, *missing]
+
+
+def unexpected_files():
+    """Files under a step's folder that no rule of the run declares (a copy, a leftover): inputs
+    of the verify report, so that one appearing after the last verify makes it run again."""
+    declared = {path for outputs in STEP_OUTPUTS.values() for path in outputs}
+    found = []
+    for step in STEP_GRAPH.steps:
+        folder = Path("results", step)
+        if folder.is_dir():
+            found += [
+                str(path)
+                for path in folder.rglob("*")
+                if path.is_file() and not is_partial(path.name) and str(path) not in declared
+            ]
+    return sorted(found)
+
+
+def references_digest():
+    """The digest of this config's references, contents and links included: a param of the
+    verify report, so that any change to them, even one that keeps their times, reruns it."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in reference_files():
+        path = Path(workflow.basedir, name)
+        kind = "link" if path.is_symlink() else "file"
+        digest.update(f"{name}\0{kind}\0{file_sha256(path)}\n".encode())
+    return digest.hexdigest()
 
 
 def report_description(path):

@@ -87,6 +87,7 @@ rule verify_report:
         fingerprints=expand(rules.environment.output.fingerprint, env=environments()),
         references=reference_files(),
         locks=lock_files(),
+        unexpected=unexpected_files(),
     output:
         json="results/verify/report.json",
         html=report(
@@ -108,6 +109,7 @@ rule verify_report:
         # The verify rule's output: removed first, so that no earlier verdict outlives a
         # verification that could not be made.
         stale_verdict="results/verify/verdict.txt",
+        references=references_digest(),
         compute=compute_pins,
         seed=seed_for("verify_report"),
         threads=threads_for("verify"),

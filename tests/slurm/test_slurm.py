@@ -75,7 +75,7 @@ def test_cluster_outputs_equal_local_ones_and_verify_passes(local_and_cluster):
     assert step_outputs(cluster) == step_outputs(local)
     verdict = (cluster / "results" / "verify" / "verdict.txt").read_text()
     assert verdict.startswith("seedlock verify: PASS")
-    assert "58 MATCH" in verdict
+    assert "59 MATCH" in verdict
 
 
 def test_every_non_local_job_went_through_sbatch(local_and_cluster):
@@ -127,7 +127,7 @@ def test_one_allocation_runs_the_workflow_as_on_a_laptop(local_and_cluster, tmp_
     assert state == "COMPLETED", log[-3000:]
     assert step_outputs(workdir) == step_outputs(local)
     verdict = (workdir / "results" / "verify" / "verdict.txt").read_text()
-    assert verdict.startswith("seedlock verify: PASS") and "58 MATCH" in verdict
+    assert verdict.startswith("seedlock verify: PASS") and "59 MATCH" in verdict
     # Snakemake ran every job on the allocated node itself, on its 2 CPUs, none through sbatch,
     # and the numerical ones forked from a warm interpreter, as on a laptop.
     assert "Provided cores: 2" in log

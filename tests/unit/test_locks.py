@@ -232,3 +232,12 @@ def test_committed_locks_match_the_channel_records(monkeypatch, capsys):
     monkeypatch.chdir(REPO)
     assert seedlock_main(["check-locks", "--mirror", str(SHARED_MIRROR)]) == 0
     assert "every md5 and sha256 equals the channel's record" in capsys.readouterr().out
+
+
+def test_a_lock_that_is_no_conda_lock_file_gets_a_line_a_user_can_act_on(locked):
+    lock_path(locked).write_text("- a\n")
+    (problem,) = check_locks(locked.parents[1], [locked], PLATFORMS)
+    assert problem == (
+        "envs/tiny.conda-lock.yml: not a conda-lock file as conda-lock reads it; restore it "
+        "from git or create it again with: seedlock lock tiny"
+    )

@@ -55,3 +55,16 @@ def test_stale_snakemake_locks_are_removed_only_when_no_run_is_alive(tmp_path):
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait()
+
+
+def test_a_live_run_is_named_at_parse_time_and_the_test_takes_no_lock(tmp_path):
+    assert run_lock.running_elsewhere(tmp_path) is None  # no run has ever been here
+    first = holder(tmp_path)
+    try:
+        assert f"(pid {first.pid}) is running jobs" in run_lock.running_elsewhere(tmp_path)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    assert run_lock.running_elsewhere(tmp_path) is None
+    # Testing held nothing: this process can still take the lock itself.
+    assert run_lock.hold_running(tmp_path) is None

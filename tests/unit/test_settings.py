@@ -51,3 +51,18 @@ def test_the_experiment_schema_describes_the_toolchain_keys_with_its_own_default
     toolchain = validate_settings({}, "config.yaml")["verify"]["cross_env_tolerances"]
     assert [rule["pattern"] for rule in toolchain] == ["*.csv", "*.json", "*.pkl", "*.png", "*.svg"]
     assert not any("evaluate" in rule.get("reason", "") for rule in toolchain)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("seeds:\n  root: " + "9" * 5000 + "\n", "a value cannot be read: Exceeds the limit"),
+        ("extra: " + "[" * 20_000 + "]" * 20_000 + "\n", "nested too deeply to be a config"),
+    ],
+    ids=["huge-integer", "deep-nesting"],
+)
+def test_a_config_no_parser_should_build_is_one_line(tmp_path, text, message):
+    (tmp_path / "c.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=message) as raised:
+        load_settings(tmp_path / "c.yaml")
+    assert "\n" not in str(raised.value)

@@ -50,7 +50,7 @@ def test_dag_scale(tmp_path):
 
 def test_overhead(tmp_path):
     figures = smoke("overhead", tmp_path)
-    assert figures["outputs"] == 58  # the tiny config's outputs, rewritten with the same bytes
+    assert figures["outputs"] == 59  # the tiny config's outputs, rewritten with the same bytes
     assert figures["seconds"]["no_change_rerun"] > 0
     # The same outputs from jobs started cold, forked from a warm interpreter, on 1 and 2 cores.
     assert figures["workflow_vs_one_process"] > 0 and figures["cold_workflow_vs_one_process"] > 0
@@ -63,7 +63,7 @@ def test_compute_baseline(tmp_path):
     figures = smoke("compute_baseline", tmp_path)
     assert figures["baseline_vs_native"] > 0
     steps = figures["native_vs_baseline_by_step"]
-    assert sum(row["outputs"] for row in steps.values()) == 58
+    assert sum(row["outputs"] for row in steps.values()) == 59
     assert all(0 <= row["differ"] <= row["outputs"] for row in steps.values())
 
 
@@ -80,6 +80,6 @@ def test_slurm(tmp_path):
     if not cluster_is_up():
         pytest.skip("no SLURM cluster answers; start one with: bash tests/slurm/start.sh")
     figures = smoke("slurm", tmp_path)
-    # Local, one allocation and one job per step wrote the tiny config's 58 outputs alike.
-    assert figures["outputs"] == 58 and figures["per_step_submissions"] > 1
+    # Local, one allocation and one job per step wrote the tiny config's 59 outputs alike.
+    assert figures["outputs"] == 59 and figures["per_step_submissions"] > 1
     assert figures["one_allocation_vs_local"] > 0 and figures["per_step_vs_local"] > 0

@@ -45,10 +45,15 @@ def test_a_run_that_finds_another_running_stops_before_any_job(damaged):
         assert holder.stdout.readline().strip() == "held"
         second = run_workflow(damaged, check=False)
         assert second.returncode == 2, second.stderr[-2000:]
-        errors = [line for line in second.stderr.splitlines() if line.startswith("seedlock:")]
-        assert errors == [
-            f"seedlock: error: another Snakemake run (pid {holder.pid}) is running jobs in "
-            f"{damaged.resolve()}; wait for it to end, then run again"
+        said = [line for line in second.stderr.splitlines() if line.startswith("seedlock:")]
+        running = (
+            f"another Snakemake run (pid {holder.pid}) is running jobs in {damaged.resolve()}; "
+            "wait for it to end, then run again"
+        )
+        # Named as the workflow is read, then stopped at onstart, before any job.
+        assert said == [
+            f"seedlock: note: {running}; do not use --unlock",
+            f"seedlock: error: {running}",
         ], second.stderr[-2000:]
         assert "Traceback" not in second.stderr
         assert not (damaged / "results" / "aggregate").exists()

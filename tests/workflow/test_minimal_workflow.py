@@ -115,7 +115,9 @@ def test_a_tampered_text_is_named_with_its_step_and_blamed_for_the_binary(blesse
     log = (workdir / "logs/verify/verify.log").read_text()
     assert "first diverged step: greeting; downstream consequences in: packed" in log
     assert "DIFFERENT  results/greeting/en.txt  [greeting]" in log
-    assert "DIFFERENT  results/packed/en.zlib  [packed, consequence of greeting]" in log
+    assert (
+        "DIFFERENT  results/packed/en.zlib  [packed, consequence of results/greeting/en.txt]" in log
+    )
     assert "results/greeting/fr.txt" not in log
 
 

@@ -189,9 +189,13 @@ def test_tiny_workflow_is_deterministic_under_every_variation(tmp_path):
     assert report["status"] == DETERMINISTIC
     # Logistic regression and random forests: neither their bytes nor their metrics change with
     # the thread count (the saved models keep no trace of n_jobs).
-    assert report["counts"] == {DETERMINISTIC: 58, NONDETERMINISTIC: 0, THREAD_DEPENDENT: 0}
+    assert report["counts"] == {DETERMINISTIC: 59, NONDETERMINISTIC: 0, THREAD_DEPENDENT: 0}
     assert set(report["runs"]) == {"baseline", "varied", "threads-2"}
     assert completed.stdout.startswith("seedlock probe: DETERMINISTIC\n")
+    # Each run names its log as it starts (progress follows every half minute).
+    for name in ("baseline", "varied", "threads-2"):
+        assert f"probe: {name} run in " in completed.stderr
+        assert f"{name}.log" in completed.stderr
 
 
 def test_probe_rejects_a_bad_config_before_running_anything(tmp_path):

@@ -8,6 +8,7 @@ from tests.workflow.blessed import TINY, reference_folder, run_workflow
 
 DEFAULT_CONFIG_REFERENCES = "config-faed9f0a1a5e"
 TABLE = "results/aggregate/table1.md"
+TABLE_HTML = "results/aggregate/table1.html"
 
 
 def with_default_references(workdir):
@@ -48,7 +49,7 @@ def test_bless_keeps_other_configs_and_changes_blessed_outputs_only_with_force(d
 
     dry = run_seedlock(damaged, "bless", "--dry-run")
     assert dry.returncode == 0, dry.stderr
-    assert f"would bless 58 outputs of 10 steps into {folder.relative_to(damaged)}" in dry.stdout
+    assert f"would bless 59 outputs of 10 steps into {folder.relative_to(damaged)}" in dry.stdout
     assert "aggregate: 0 added, 0 changed, 0 removed" in dry.stdout
     assert tree_digests(damaged / "references") == references_before
 
@@ -64,9 +65,9 @@ def test_bless_keeps_other_configs_and_changes_blessed_outputs_only_with_force(d
     refused = run_seedlock(damaged, "bless")
     assert refused.returncode == 2 and "blessed" not in refused.stdout
     assert refused.stderr == (
-        f"seedlock: error: {folder.relative_to(damaged)}: this bless would change or remove 1 "
-        f"blessed outputs (e.g. {TABLE}); see them with: seedlock bless --dry-run; replace them "
-        "with: seedlock bless --force\n"
+        f"seedlock: error: {folder.relative_to(damaged)}: this bless would change or remove 2 "
+        f"blessed outputs (e.g. {TABLE_HTML}); see them with: seedlock bless --dry-run; replace "
+        "them with: seedlock bless --force\n"
     )
     assert tree_digests(damaged / "references") == references_before
     dry = run_seedlock(damaged, "bless", "--dry-run")
@@ -74,7 +75,7 @@ def test_bless_keeps_other_configs_and_changes_blessed_outputs_only_with_force(d
 
     forced = run_seedlock(damaged, "bless", "--force")
     assert forced.returncode == 0, forced.stderr
-    assert "replaced 1 outputs blessed before (--force)" in forced.stdout
+    assert "replaced 2 outputs blessed before (--force)" in forced.stdout
     assert f"  changed: {TABLE}" in forced.stdout
     assert tree_digests(damaged / "references" / DEFAULT_CONFIG_REFERENCES) == default_before
     run_workflow(damaged)

@@ -72,7 +72,7 @@ PROVENANCE_EDITS = {
         "tools: ",
     ),
     "tools": (lambda p: p["tools"].update(numpy="1.0.0"), "tools: "),
-    "manifest": (lambda p: p["manifest"].update(outputs=57), "the manifest was edited"),
+    "manifest": (lambda p: p["manifest"].update(outputs=58), "the manifest was edited"),
 }
 
 
@@ -88,7 +88,7 @@ def test_an_edited_provenance_field_is_refused(damaged, capsys, monkeypatch, fie
     ("field", "change", "problem"),
     [
         ("threads", lambda p: p["threads"].update(default=2), "the threads setting differs"),
-        ("config", lambda p: p.update(config_sha256="0" * 64), "the config differs"),
+        ("seeds", lambda p: p["seeds"].update(root=8), "the seeds differ"),
     ],
 )
 def test_settings_that_differ_from_the_references_fail(
@@ -97,8 +97,35 @@ def test_settings_that_differ_from_the_references_fail(
     edit_provenance(reference_folder(damaged), change)
     code, out, _ = seedlock(damaged, capsys, monkeypatch, "verify", "--config", TINY)
     assert code == 1, out
-    assert out.startswith("seedlock verify: FAIL") and "58 MATCH" in out
+    assert out.startswith("seedlock verify: FAIL") and "59 MATCH" in out
     assert f"problem: {problem}" in out
+
+
+def test_a_config_digest_that_is_not_its_folder_s_is_refused(damaged, capsys, monkeypatch):
+    edit_provenance(reference_folder(damaged), lambda p: p.update(config_sha256="0" * 64))
+    error = refused(damaged, capsys, monkeypatch, "verify", "--config", TINY)
+    assert "config_sha256" in error and "the config its folder tiny-" in error, error
+
+
+def test_a_deleted_value_copy_is_refused(damaged, capsys, monkeypatch):
+    (reference_folder(damaged) / "values/results/aggregate/table1.csv").unlink()
+    error = refused(damaged, capsys, monkeypatch, "verify", "--config", TINY)
+    assert "values/results/aggregate/table1.csv: missing, although bless keeps a copy" in error
+
+
+def test_references_reached_through_a_link_are_refused(damaged, capsys, monkeypatch, tmp_path):
+    (damaged / "references").rename(tmp_path / "elsewhere")
+    (damaged / "references").symlink_to(tmp_path / "elsewhere")
+    error = refused(damaged, capsys, monkeypatch, "verify", "--config", TINY)
+    assert "references: a symbolic link" in error
+
+
+def test_status_names_unreadable_references(damaged, capsys, monkeypatch):
+    (reference_folder(damaged) / "provenance.json").write_text("[" * 100_000)
+    code, out, _ = seedlock(damaged, capsys, monkeypatch, "status")
+    assert code == 2
+    assert "references for it: unreadable: references/" in out
+    assert "nested too deeply" in out
 
 
 def test_an_edited_value_copy_is_refused(damaged, capsys, monkeypatch):
@@ -138,7 +165,7 @@ MALFORMED = {
     "list-fingerprint": ("results/environment/ml.json", "[]", "(top level): [] is not of type"),
     "bytes-fingerprint": ("results/environment/ml.json", b"\xff\xfe", "not UTF-8"),
 }
-# status reads no references; bless replaces unreadable ones, saying so (tested below).
+# status names unreadable references in its output (tested above); bless replaces them, saying so.
 COMBINATIONS = [
     (command, case)
     for case, (relative, _, _) in MALFORMED.items()
@@ -211,7 +238,7 @@ def test_bless_changes_the_references_and_records_the_manifest_digest(damaged):
     folder = reference_folder(damaged)
     provenance = json.loads((folder / "provenance.json").read_text())
     digest = hashlib.sha256((folder / "checksums.sha256").read_bytes()).hexdigest()
-    assert provenance["manifest"] == {"sha256": digest, "outputs": 58}
+    assert provenance["manifest"] == {"sha256": digest, "outputs": 59}
     assert provenance["schema_version"] == 3
     completed = run_seedlock(damaged, "bless")
     assert completed.returncode == 0, completed.stderr

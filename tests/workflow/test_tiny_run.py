@@ -26,6 +26,7 @@ def expected_outputs() -> list[str]:
         "results/aggregate/metrics.csv",
         "results/aggregate/table1.csv",
         "results/aggregate/table1.md",
+        "results/aggregate/table1.html",
         "results/aggregate/cv_folds.csv",
     ]
     paths += [

@@ -33,7 +33,8 @@ def main(snakemake):
         for path in job.input.manifests:
             manifests.update(read_manifest(path))
         record = job.input.record
-        run = validate_run_record(parse_json(Path(record), "rerun the workflow"), record)
+        fix = f"remove {record} and rerun the workflow"
+        run = validate_run_record(parse_json(Path(record), fix), record)
         report = verify_run(
             root,
             run,
