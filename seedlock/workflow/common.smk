@@ -314,14 +314,18 @@ def verified():
             missing.append(manifest)
     if verified_before:
         # The run's own records, which the verdict rests on: rebuilt when deleted.
-        records = [*rules.verify_report.input.fingerprints, rules.run_record.output.record]
+        records = [
+            *rules.verify_report.input.fingerprints,
+            rules.run_record.output.record,
+        ]
         missing += [path for path in records if not os.path.exists(path)]
     return [*rules.verify.output, *missing]
 
 
 def unexpected_files():
-    """Files under a step's folder that no rule of the run declares (a copy, a leftover): inputs
-    of the verify report, so that one appearing after the last verify makes it run again."""
+    """Files under a step's folder that none of the run's rules declares (a copy, a leftover).
+    They are inputs of the verify report, so one that appears after the last verify makes it
+    run again."""
     declared = {path for outputs in STEP_OUTPUTS.values() for path in outputs}
     found = []
     for step in STEP_GRAPH.steps:
@@ -330,14 +334,17 @@ def unexpected_files():
             found += [
                 str(path)
                 for path in folder.rglob("*")
-                if path.is_file() and not is_partial(path.name) and str(path) not in declared
+                if path.is_file()
+                and not is_partial(path.name)
+                and str(path) not in declared
             ]
     return sorted(found)
 
 
 def references_digest():
     """The digest of this config's references, contents and links included: a param of the
-    verify report, so that any change to them, even one that keeps their times, reruns it."""
+    verify report, so that any change to them, even one that keeps their times, reruns it.
+    """
     import hashlib
 
     digest = hashlib.sha256()
