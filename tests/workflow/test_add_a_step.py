@@ -109,10 +109,11 @@ def test_tampered_output_is_the_first_divergence_and_its_consumer_a_consequence(
     log = (workdir / "logs/verify/verify.log").read_text()
     assert "first diverged step: label_counts; downstream consequences in: label_report" in log
     assert "DIFFERENT  results/label_counts/iris.json  [label_counts]" in log
+    # Traced to the file its job read, not only to the step.
     assert (
-        "DIFFERENT  results/label_report/labels.txt  [label_report, consequence of label_counts]"
-        in log
-    )
+        "DIFFERENT  results/label_report/labels.txt  "
+        "[label_report, consequence of results/label_counts/iris.json]"
+    ) in log
 
 
 def test_a_rule_without_a_seed_param_stops_the_run_with_one_line(tmp_path):
