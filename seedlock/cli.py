@@ -161,9 +161,9 @@ def status(arguments) -> int:
             print(f"this config's other profiles: {', '.join(f.name for f in folders)}")
     else:
         print("config: unknown until the workflow has run")
-    others = [str(folder) for folder in reference_folders(root) if folder.name == key.id]
-    if others and not isinstance(config, str):
-        print(f"references of this profile: {', '.join(others)}")
+        others = [str(folder) for folder in reference_folders(root) if folder.name == key.id]
+        if others:
+            print(f"references of this profile: {', '.join(others)}")
     report_path = root / REPORT
     if report_path.is_file():
         report = parse_json(report_path, "rerun the workflow")

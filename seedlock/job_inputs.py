@@ -9,10 +9,11 @@ where a record is missing or unreadable (another Snakemake, a tree copied withou
 """
 
 import base64
-import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
+
+from seedlock.trees import json_object
 
 METADATA = Path(".snakemake") / "metadata"
 
@@ -35,11 +36,8 @@ def job_inputs(root: Path, outputs: Iterable[str]) -> dict[str, list[str]]:
         return {}
     inputs = {}
     for output in outputs:
-        try:
-            record = json.loads(record_path(folder, output).read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError):
-            continue
-        listed = record.get("input") if isinstance(record, dict) else None
+        record = json_object(record_path(folder, output))
+        listed = record.get("input") if record is not None else None
         if isinstance(listed, list) and all(isinstance(item, str) for item in listed):
             inputs[output] = listed
     return inputs

@@ -10,21 +10,14 @@ from pathlib import Path
 import yaml
 
 from seedlock.profiles import CONFIG_DIGITS
-from seedlock.verify import CLASSES
-
-
-def _last_report(root: Path) -> Mapping | None:
-    try:
-        report = json.loads((root / "results/verify/report.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return None
-    return report if isinstance(report, Mapping) else None
+from seedlock.trees import json_object
+from seedlock.verify import CLASSES, REPORT
 
 
 def description(
     root: Path, config: Mapping, configfiles, config_sha256: str, workflow_text: str
 ) -> str:
-    report = _last_report(root)
+    report = json_object(root / REPORT)
     lines = []
     if report is None or not isinstance(report.get("profile"), Mapping):
         lines += ["No verification yet", "=" * 19, "", "Run the workflow, then make the report."]

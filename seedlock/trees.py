@@ -29,14 +29,19 @@ class Tree(Protocol):
     def content(self, path: str) -> bytes | None: ...
 
 
-def recorded_run(root: Path) -> dict | None:
-    """The run record of the result tree in ``root``, or None if there is none to read."""
-    path = root / RUN_RECORD
+def json_object(path: Path) -> dict | None:
+    """The JSON object in ``path``, or None where there is none to read (missing, unreadable,
+    malformed, or not an object): for files whose absence has a meaning of its own."""
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        value = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError):
         return None
-    return record if isinstance(record, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def recorded_run(root: Path) -> dict | None:
+    """The run record of the result tree in ``root``, or None if there is none to read."""
+    return json_object(root / RUN_RECORD)
 
 
 def tree_graph(root: Path, run: Mapping | None = None) -> StepGraph:

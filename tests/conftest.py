@@ -129,3 +129,28 @@ def write_reference(tree: Path, paths, parent: Path, keep=()) -> Path:
         (folder / VALUES / path).parent.mkdir(parents=True, exist_ok=True)
         (folder / VALUES / path).write_bytes((tree / path).read_bytes())
     return folder
+
+
+# A stand-in for a live run: it holds both of seedlock's run locks until its stdin is closed.
+_HOLD_RUN_LOCKS = (
+    "import sys\n"
+    "from seedlock.run_lock import claim, hold_running\n"
+    "claim()\n"
+    "assert hold_running() is None\n"
+    "print('held', flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
+
+def hold_run_locks(workdir: Path) -> subprocess.Popen:
+    """A process in ``workdir`` that holds the "alive" and "running" locks as a live run does,
+    until the caller closes its stdin or kills it."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_RUN_LOCKS],
+        cwd=workdir,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout.readline().strip() == "held"
+    return process

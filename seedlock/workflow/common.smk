@@ -341,14 +341,14 @@ def unexpected_files():
     return sorted(found)
 
 
-def references_digest():
-    """The digest of this config's references, contents and links included: a param of the
-    verify report, so that any change to them, even one that keeps their times, reruns it.
-    """
+def references_digest(names):
+    """The digest of this config's references (``names``, from reference_files()), contents
+    and links included: a param of the verify report, so that any change to them, even one
+    that keeps their times, reruns it."""
     import hashlib
 
     digest = hashlib.sha256()
-    for name in reference_files():
+    for name in names:
         path = Path(workflow.basedir, name)
         kind = "link" if path.is_symlink() else "file"
         digest.update(f"{name}\0{kind}\0{file_sha256(path)}\n".encode())

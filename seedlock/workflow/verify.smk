@@ -7,6 +7,8 @@
 
 
 BOOKKEEPING_ENV = bookkeeping_env()
+# This config's references: the verify report's inputs, and their digest one of its params.
+REFERENCE_FILES = reference_files()
 STEP_GRAPH, STEP_OUTPUTS = read_step_graph()
 
 
@@ -85,7 +87,7 @@ rule verify_report:
         record=rules.run_record.output.record,
         manifests=expand("results/checksums/{step}.sha256", step=STEP_GRAPH.steps),
         fingerprints=expand(rules.environment.output.fingerprint, env=environments()),
-        references=reference_files(),
+        references=REFERENCE_FILES,
         locks=lock_files(),
         unexpected=unexpected_files(),
     output:
@@ -109,7 +111,7 @@ rule verify_report:
         # The verify rule's output: removed first, so that no earlier verdict outlives a
         # verification that could not be made.
         stale_verdict="results/verify/verdict.txt",
-        references=references_digest(),
+        references=references_digest(REFERENCE_FILES),
         compute=compute_pins,
         seed=seed_for("verify_report"),
         threads=threads_for("verify"),

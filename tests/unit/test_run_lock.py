@@ -1,35 +1,13 @@
 """The kernel's locks that tell a live run from a killed one (seedlock/run_lock.py)."""
 
 import signal
-import subprocess
-import sys
 
 from seedlock import run_lock
-
-HOLD = (
-    "import sys\n"
-    "from seedlock.run_lock import claim, hold_running\n"
-    "claim()\n"
-    "assert hold_running() is None\n"
-    "print('held', flush=True)\n"
-    "sys.stdin.read()\n"
-)
-
-
-def holder(workdir):
-    process = subprocess.Popen(
-        [sys.executable, "-c", HOLD],
-        cwd=workdir,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout.readline().strip() == "held"
-    return process
+from tests.conftest import hold_run_locks
 
 
 def test_a_second_run_is_refused_while_the_first_lives_and_admitted_after_kill_9(tmp_path):
-    first = holder(tmp_path)
+    first = hold_run_locks(tmp_path)
     try:
         busy = run_lock.hold_running(tmp_path)
         assert busy == (
@@ -46,7 +24,7 @@ def test_stale_snakemake_locks_are_removed_only_when_no_run_is_alive(tmp_path):
     locks = tmp_path / ".snakemake" / "locks"
     locks.mkdir(parents=True)
     (locks / "0.input.lock").write_text("x")
-    first = holder(tmp_path)  # alive: it removes the stale lock, then holds "alive" shared
+    first = hold_run_locks(tmp_path)  # alive: it removes the stale lock, then holds "alive" shared
     try:
         assert not (locks / "0.input.lock").exists()
         (locks / "0.output.lock").write_text("x")  # as the live run's own lock would be
@@ -59,7 +37,7 @@ def test_stale_snakemake_locks_are_removed_only_when_no_run_is_alive(tmp_path):
 
 def test_a_live_run_is_named_at_parse_time_and_the_test_takes_no_lock(tmp_path):
     assert run_lock.running_elsewhere(tmp_path) is None  # no run has ever been here
-    first = holder(tmp_path)
+    first = hold_run_locks(tmp_path)
     try:
         assert f"(pid {first.pid}) is running jobs" in run_lock.running_elsewhere(tmp_path)
     finally:

@@ -10,18 +10,10 @@ import sys
 
 import pytest
 
-from tests.conftest import tree_digests
+from tests.conftest import hold_run_locks, tree_digests
 from tests.workflow.blessed import TINY, run_workflow
 
 pytestmark = pytest.mark.workflow
-
-HOLD = (
-    "import sys, time\n"
-    "from seedlock.run_lock import hold_running\n"
-    "assert hold_running() is None\n"
-    "print('held', flush=True)\n"
-    "sys.stdin.read()\n"  # held until the test closes stdin
-)
 
 
 def snakemake_command() -> list[str]:
@@ -34,15 +26,8 @@ def clean_environment() -> dict[str, str]:
 
 def test_a_run_that_finds_another_running_stops_before_any_job(damaged):
     shutil.rmtree(damaged / "results" / "aggregate")
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD],
-        cwd=damaged,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = hold_run_locks(damaged)
     try:
-        assert holder.stdout.readline().strip() == "held"
         second = run_workflow(damaged, check=False)
         assert second.returncode == 2, second.stderr[-2000:]
         said = [line for line in second.stderr.splitlines() if line.startswith("seedlock:")]
