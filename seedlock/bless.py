@@ -36,11 +36,11 @@ from seedlock.profiles import (
     validate_run_record,
 )
 from seedlock.steps import RESULTS, StepGraph
+from seedlock.trees import CHECKSUM_FOLDER
 from seedlock.writers import json_text
 
 RUN_RECORD = Path(RESULTS) / "run_record" / "run.json"
 ENVIRONMENT = Path(RESULTS) / "environment"
-CHECKSUM_FOLDER = Path(RESULTS) / "checksums"
 DEFAULT_VALUES_MAX_BYTES = 256 * 1024
 
 

@@ -24,7 +24,7 @@ def verify(arguments) -> int:
     from seedlock.bless import RUN_RECORD, load_fingerprints
     from seedlock.profiles import validate_run_record
     from seedlock.settings import load_settings
-    from seedlock.trees import current_entries, recorded_run
+    from seedlock.trees import current_entries, declared_outputs, recorded_run, tree_graph
     from seedlock.verification import verify_run
     from seedlock.verify import Settings, report_text
 
@@ -44,7 +44,14 @@ def verify(arguments) -> int:
     settings = Settings.from_config(
         verify_settings, strict=arguments.strict or None, cross_env=arguments.cross_env or None
     )
-    report = verify_run(root, run, load_fingerprints(root), current_entries(root, None), settings)
+    report = verify_run(
+        root,
+        run,
+        load_fingerprints(root),
+        current_entries(root, None),
+        settings,
+        declared_outputs(root, tree_graph(root, run)),
+    )
     emit(report, report_text(report), arguments.json)
     return report["exit_code"]
 
@@ -186,8 +193,8 @@ def status(arguments) -> int:
 def changed_since(root: Path, when: float) -> list[str]:
     """The outputs of the last run (its checksum manifests) that are gone, or were written after
     ``when`` or with another size: what the last verify did not see."""
-    from seedlock.bless import CHECKSUM_FOLDER
     from seedlock.checksums import read_manifest
+    from seedlock.trees import CHECKSUM_FOLDER
 
     changed = []
     for manifest in sorted((root / CHECKSUM_FOLDER).glob("*.sha256")):

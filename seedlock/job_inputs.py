@@ -41,3 +41,12 @@ def job_inputs(root: Path, outputs: Iterable[str]) -> dict[str, list[str]]:
         if isinstance(listed, list) and all(isinstance(item, str) for item in listed):
             inputs[output] = listed
     return inputs
+
+
+def recorded_outputs(root: Path, paths: Iterable[str]) -> set[str]:
+    """The ``paths`` that Snakemake has a record of, that is, files some job of this workflow
+    wrote (in this run or an earlier one, with this config or another)."""
+    folder = root / METADATA
+    if not folder.is_dir():
+        return set()
+    return {path for path in paths if record_path(folder, path).is_file()}

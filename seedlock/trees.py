@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
-from seedlock.checksums import Entry, hash_files
+from seedlock.checksums import Entry, hash_files, read_manifest
 from seedlock.errors import SeedlockError
 from seedlock.profiles import CHECKSUMS, PROVENANCE, read_reference
 from seedlock.steps import RESULTS, StepGraph
@@ -20,6 +20,8 @@ from seedlock.writers import is_partial
 
 # Where a run records what it was made from, its steps included (the workflow's run_record rule).
 RUN_RECORD = f"{RESULTS}/run_record/run.json"
+# Where the checksum rules write each step's manifest.
+CHECKSUM_FOLDER = Path(RESULTS) / "checksums"
 
 
 class Tree(Protocol):
@@ -93,6 +95,18 @@ def current_entries(
             to_hash.append(path)
     entries.update(hash_files(root, to_hash))
     return entries
+
+
+def declared_outputs(root: Path, graph: StepGraph) -> set[str] | None:
+    """The outputs this run's checksum manifests list, which are those its rules declare; None
+    when a step has no manifest (the run did not finish), since its outputs are then unknown."""
+    declared = set()
+    for step in graph.steps:
+        manifest = root / CHECKSUM_FOLDER / f"{step}.sha256"
+        if not manifest.is_file():
+            return None
+        declared.update(read_manifest(manifest))
+    return declared
 
 
 class ResultTree:

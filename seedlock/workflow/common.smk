@@ -322,23 +322,25 @@ def verified():
     return [*rules.verify.output, *missing]
 
 
-def unexpected_files():
-    """Files under a step's folder that none of the run's rules declares (a copy, a leftover).
-    They are inputs of the verify report, so one that appears after the last verify makes it
-    run again."""
+def undeclared_files():
+    """A digest of the files under a step's folder that none of this run's rules declares (a
+    copy, an output of another config): a param of the verify report, so that one that appears,
+    changes or goes after the last verify makes it run again. Not inputs: Snakemake would try
+    to build a leftover whose name a rule's pattern matches, and drop the report when it cannot.
+    """
+    import hashlib
+
     declared = {path for outputs in STEP_OUTPUTS.values() for path in outputs}
-    found = []
+    digest = hashlib.sha256()
     for step in STEP_GRAPH.steps:
         folder = Path("results", step)
-        if folder.is_dir():
-            found += [
-                str(path)
-                for path in folder.rglob("*")
-                if path.is_file()
-                and not is_partial(path.name)
-                and str(path) not in declared
-            ]
-    return sorted(found)
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not is_partial(path.name) and str(path) not in declared:
+                status = path.stat()
+                digest.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 def references_digest(names):

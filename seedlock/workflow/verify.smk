@@ -89,7 +89,6 @@ rule verify_report:
         fingerprints=expand(rules.environment.output.fingerprint, env=environments()),
         references=REFERENCE_FILES,
         locks=lock_files(),
-        unexpected=unexpected_files(),
     output:
         json="results/verify/report.json",
         html=report(
@@ -112,6 +111,7 @@ rule verify_report:
         # verification that could not be made.
         stale_verdict="results/verify/verdict.txt",
         references=references_digest(REFERENCE_FILES),
+        undeclared=undeclared_files(),
         compute=compute_pins,
         seed=seed_for("verify_report"),
         threads=threads_for("verify"),

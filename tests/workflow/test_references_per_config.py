@@ -92,3 +92,40 @@ def reference_folder_of_tiny(workdir):
     (folder,) = folders
     assert folder.parent.name.startswith("tiny-")
     return folder
+
+
+def test_configs_run_in_turn_in_one_folder_each_verify_against_their_own(damaged):
+    """An example's config after the tiny one, in the same results/, and back: the other
+    config's outputs left behind are named, neither verified nor failed on."""
+    example = "examples/iris_svc_cross_validation.yaml"
+    tiny_references = tree_digests(damaged / "references")
+
+    def run(config):
+        run_snakemake(damaged, "--cores", "2", "--configfile", config)
+        return (damaged / "results/verify/verdict.txt").read_text()
+
+    verdict = run(example)
+    assert verdict.startswith("seedlock verify: UNVERIFIED\n"), verdict
+    assert "warning: 45 files under results/ were written by an earlier run" in verdict
+    assert "MISSING" not in verdict and "UNEXPECTED\n" not in verdict
+    cli = run_seedlock(damaged, "verify")
+    assert cli.returncode == 0 and cli.stdout == verdict
+
+    bless = run_seedlock(damaged, "bless")
+    assert bless.returncode == 0, bless.stderr
+    assert "blessed 20 outputs of 10 steps into references/iris_svc_cross_validation-" in (
+        bless.stdout
+    )
+    assert {
+        path: digest
+        for path, digest in tree_digests(damaged / "references").items()
+        if path.startswith("tiny-")
+    } == tiny_references
+
+    verdict = run(example)
+    assert verdict.startswith("seedlock verify: PASS\n"), verdict
+    assert "outputs: 20 MATCH, 0 EQUIVALENT" in verdict
+    verdict = run(TINY)
+    assert verdict.startswith("seedlock verify: PASS\n"), verdict
+    assert "outputs: 59 MATCH" in verdict
+    assert "warning: 6 files under results/ were written by an earlier run" in verdict

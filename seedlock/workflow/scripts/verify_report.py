@@ -41,6 +41,7 @@ def main(snakemake):
             read_fingerprints(job.input.fingerprints),
             current_entries(root, manifests),
             Settings.from_config(job.params.settings),
+            declared=manifests.keys(),
         )
         write_json(job.output.json, report)
         write_text(job.output.html, verification_page(report))
