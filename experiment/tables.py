@@ -186,6 +186,10 @@ def markdown_table_html(markdown: str, title: str) -> str:
     one standalone HTML page: what Snakemake's report shows of Table 1."""
     import html
 
+    def breakable(name: str) -> str:
+        # A long column name (balanced_accuracy) may break after its underscores.
+        return html.escape(name).replace("_", "_<wbr>")
+
     body, paragraph, rows = [], [], []
 
     def flush() -> None:
@@ -201,14 +205,17 @@ def markdown_table_html(markdown: str, title: str) -> str:
                     "<tr>"
                     + "".join(
                         f"<{tag}{' class=n' if i < len(right) and right[i] else ''}>"
-                        f"{html.escape(v)}</{tag}>"
+                        f"{breakable(v) if tag == 'th' else html.escape(v)}</{tag}>"
                         for i, v in enumerate(values)
                     )
                     + "</tr>"
                 )
 
             body.append(
-                "<table>" + row(header, "th") + "".join(row(c, "td") for c in cells) + "</table>"
+                "<div class=wide><table>"
+                + row(header, "th")
+                + "".join(row(c, "td") for c in cells)
+                + "</table></div>"
             )
             rows.clear()
 
@@ -227,10 +234,12 @@ def markdown_table_html(markdown: str, title: str) -> str:
             paragraph.append(line.strip())
     flush()
     style = (
-        "body{font-family:system-ui,sans-serif;margin:1em;color:#1f2328}"
+        "body{font-family:system-ui,sans-serif;margin:1em;color:#1f2328;font-size:14px}"
         "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
-        "th,td{border-top:1px solid #d0d7de;padding:0.25em 0.6em;text-align:left}"
+        "th,td{border-top:1px solid #d0d7de;padding:0.25em 0.45em;text-align:left}"
         "th{background:#f6f8fa}.n{text-align:right;font-variant-numeric:tabular-nums}"
+        # A value stays on one line; a wide table scrolls in its own box, not the page.
+        "td.n{white-space:nowrap}.wide{overflow-x:auto}"
     )
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"

@@ -47,6 +47,15 @@ def _escape(value) -> str:
     return html.escape(str(value))
 
 
+def _fact(value) -> str:
+    """A provenance value for people: a mapping as "key value" pairs, not Python's repr."""
+    if isinstance(value, Mapping):
+        return ", ".join(f"{key} {_fact(item)}" for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_fact(item) for item in value) + "]"
+    return str(value)
+
+
 def _largest_relative(files) -> tuple[float, str, str] | None:
     """The largest relative difference of any number, with its output and column or key."""
     best = None
@@ -137,13 +146,13 @@ def _references(report: Mapping) -> str:
         "seeds": blessed.get("seeds"),
         "threads": blessed.get("threads"),
         "CPU": blessed.get("cpu"),
-        "tools": ", ".join(f"{k} {v}" for k, v in (blessed.get("tools") or {}).items()),
+        "tools": blessed.get("tools"),
         "probe": blessed.get("probe"),
     }
     rows = "".join(
-        f"<dt>{_escape(name)}</dt><dd>{_escape(value)}</dd>"
+        f"<dt>{_escape(name)}</dt><dd>{_escape(_fact(value))}</dd>"
         for name, value in facts.items()
-        if value not in (None, "", "None")
+        if value not in (None, "", "None", {})
     )
     return f"<h2>The references</h2><dl>{rows}</dl>"
 

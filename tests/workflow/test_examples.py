@@ -2,6 +2,7 @@
 precision printed there. The quotes and their pages are in each config's comments."""
 
 import json
+import shutil
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
@@ -113,12 +114,23 @@ def test_every_example_is_checked():
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_example_regenerates_the_printed_numbers(tmp_path, name):
+def test_example_regenerates_the_printed_numbers_and_its_references(tmp_path, name):
     workdir = copy_workflow(tmp_path / "workflow")
-    # As the config's comment says: the targets first, since --configfile takes several files.
-    run_snakemake(
-        workdir, "aggregate", "figures", "--cores", "2", "--configfile", f"examples/{name}.yaml"
+    shutil.copytree(REPO / "references", workdir / "references")
+    # As the config's comment says, with references required: a missing folder fails.
+    (workdir / "required.yaml").write_text("verify:\n  require_references: true\n")
+    completed = run_snakemake(
+        workdir,
+        "--cores",
+        "2",
+        "--configfile",
+        f"examples/{name}.yaml",
+        "required.yaml",
+        check=False,
     )
+    verdict = (workdir / "results/verify/verdict.txt").read_text()
+    assert completed.returncode == 0 and verdict.startswith("seedlock verify: PASS\n"), verdict
+    assert f"references/{name}-" in verdict.splitlines()[1]
     for read, dataset, model, metric, printed in EXAMPLES[name]:
         values = read(workdir, dataset, model, metric)
         got = [as_printed(value, text) for value, text in zip(values, printed, strict=True)]
