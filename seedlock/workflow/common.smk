@@ -337,9 +337,15 @@ def undeclared_files():
         if not folder.is_dir():
             continue
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and not is_partial(path.name) and str(path) not in declared:
+            if (
+                path.is_file()
+                and not is_partial(path.name)
+                and str(path) not in declared
+            ):
                 status = path.stat()
-                digest.update(f"{path}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+                digest.update(
+                    f"{path}\0{status.st_size}\0{status.st_mtime_ns}\n".encode()
+                )
     return digest.hexdigest()
 
 
