@@ -175,8 +175,10 @@ def status(arguments) -> int:
     if report_path.is_file():
         report = parse_json(report_path, "rerun the workflow")
         counts = ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES if c in report["counts"])
+        against = report["profile"]["reference"]
         print(
-            f"last verify: {report['status']} against {report['profile']['reference']}"
+            f"last verify: {report['status']} "
+            + (f"against {against}" if against else "(no references for that run's config)")
             + (f" ({counts})" if counts else "")
         )
         changed = changed_since(root, report_path.stat().st_mtime)

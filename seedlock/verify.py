@@ -440,7 +440,9 @@ def report_text(report: Mapping) -> str:
     if report["counts"]:
         lines.append("outputs: " + ", ".join(f"{report['counts'][c]} {c}" for c in CLASSES))
     lines.extend(f"environment: {problem}" for problem in report["environment"])
-    lines.extend(f"problem: {problem}" for problem in report["problems"])
+    # Without references nothing failed: what the verdict says is a note, not a problem.
+    label = "note" if report["status"] == UNVERIFIED else "problem"
+    lines.extend(f"{label}: {problem}" for problem in report["problems"])
     lines.extend(f"warning: {warning}" for warning in report.get("warnings", []))
     if report["root_causes"]:
         lines.append(root_cause_line(report["root_causes"], report["files"], report["steps"]))

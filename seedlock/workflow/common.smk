@@ -71,6 +71,19 @@ onstart:
     seedlock_onstart()
 
 
+# A run that verified ends on its verdict, not on Snakemake's job count; a run whose targets
+# stopped before verify has none (onstart removed the old one). A workflow that defines its
+# own onsuccess: calls this too.
+def seedlock_onsuccess():
+    verdict = Path("results/verify/verdict.txt")
+    if workflow.is_main_process and verdict.is_file():
+        sys.stderr.write(verdict.read_text(encoding="utf-8"))
+
+
+onsuccess:
+    seedlock_onsuccess()
+
+
 wildcard_constraints:
     env=r"[A-Za-z0-9_-]+",
 
