@@ -1,6 +1,8 @@
 # seedlock: a reproducible machine-learning benchmark. This file is the table of contents;
 # the experiment's rules live in rules/, their code in scripts/ and the experiment package; the
 # toolchain's helpers and bookkeeping rules (checksums, verify) come with the seedlock package.
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
@@ -10,7 +12,7 @@ min_version("9.0")
 # cannot inherit datasets and models it does not list.
 if not workflow.configfiles:
 
-    configfile: "config.yaml"
+    configfile: os.path.join(workflow.basedir, "config.yaml")
 
 
 # Seeds, threads, the pinned compute baseline and the job environment, for every rule. By path:

@@ -36,7 +36,7 @@ from seedlock.profiles import (
     validate_run_record,
 )
 from seedlock.steps import RESULTS, StepGraph
-from seedlock.trees import CHECKSUM_FOLDER
+from seedlock.trees import CHECKSUM_FOLDER, source_root
 from seedlock.writers import json_text
 
 RUN_RECORD = Path(RESULTS) / "run_record" / "run.json"
@@ -204,12 +204,15 @@ def bless(
             f"--step {unknown[0]}: not a step; choose from {', '.join(graph.steps)}"
         )
     fingerprints = load_fingerprints(root)
-    key = profile_of(root, fingerprints)
+    # The references go beside the workflow's locks, in its own folder, which the run record
+    # names (root itself unless the run used another working directory).
+    source = source_root(root, run)
+    key = profile_of(source, fingerprints)
     blessed = run_entries(root, steps)
     probe = probe_findings(root, run, set(blessed), force, say)
-    with swap.exclusive(root / REFERENCES):
-        config_folder = config_folder_for(root, run["config_sha256"], run["configfiles"])
-        for folder in () if dry_run else (root / REFERENCES, config_folder):
+    with swap.exclusive(source / REFERENCES):
+        config_folder = config_folder_for(source, run["config_sha256"], run["configfiles"])
+        for folder in () if dry_run else (source / REFERENCES, config_folder):
             for line in swap.recover(folder):
                 say(line)
         target = config_folder / key.id
@@ -253,7 +256,7 @@ def bless(
                 # Whole, so that verify can name what differs between a run's environment and
                 # these.
                 "fingerprints": fingerprints,
-                "git": git_state(root),
+                "git": git_state(source),
                 "seeds": run["seeds"],
                 "threads": run["threads"],
                 "config_sha256": run["config_sha256"],

@@ -132,7 +132,7 @@ def status(arguments) -> int:
         read_reference,
         reference_folders,
     )
-    from seedlock.trees import recorded_run
+    from seedlock.trees import recorded_run, source_root
     from seedlock.verify import CLASSES, REPORT
 
     root = Path(".")  # relative, so that messages name files as the user sees them
@@ -147,13 +147,14 @@ def status(arguments) -> int:
         )
         print("last verify: none (run the workflow: make run)")
         return 0
-    key = profile_of(root, load_fingerprints(root))
+    source = source_root(root)  # the locks and references, maybe in another folder
+    key = profile_of(source, load_fingerprints(root))
     print(f"active profile: {key.id}")
     broken = False
     config = (recorded_run(root) or {}).get("config_sha256")
     if isinstance(config, str):
         print(f"config: config_sha256 {config[:CONFIG_DIGITS]} (the last run's)")
-        folders = reference_folders(root, config)
+        folders = reference_folders(source, config)
         exact = [folder for folder in folders if folder.name == key.id]
         if exact:
             try:
@@ -168,7 +169,7 @@ def status(arguments) -> int:
             print(f"this config's other profiles: {', '.join(f.name for f in folders)}")
     else:
         print("config: unknown until the workflow has run")
-        others = [str(folder) for folder in reference_folders(root) if folder.name == key.id]
+        others = [str(folder) for folder in reference_folders(source) if folder.name == key.id]
         if others:
             print(f"references of this profile: {', '.join(others)}")
     report_path = root / REPORT

@@ -491,14 +491,15 @@ def differing_fields(key: ProfileKey, other: ProfileKey) -> list[str]:
     return [name for name in names if getattr(key, name) != getattr(other, name)]
 
 
-def uncommitted_changes(root: Path, folder: Path) -> list[str]:
+def uncommitted_changes(folder: Path) -> list[str]:
     """A warning when a profile's folder differs from its committed version in git (edited,
     deleted or untracked files): references are evidence only as committed. Nothing outside a
-    git work tree, or without git."""
+    git work tree, or without git. Asked from the folder itself: the working directory may be
+    outside the workflow's checkout."""
     try:
         completed = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=all", "--", str(folder)],
-            cwd=root,
+            ["git", "status", "--porcelain", "--untracked-files=all", "--", "."],
+            cwd=folder,
             capture_output=True,
             text=True,
             check=False,

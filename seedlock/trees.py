@@ -46,6 +46,15 @@ def recorded_run(root: Path) -> dict | None:
     return json_object(root / RUN_RECORD)
 
 
+def source_root(root: Path, run: Mapping | None = None) -> Path:
+    """The workflow's own folder for the run whose outputs are in ``root``: where its locks and
+    references are. The run record names it from the working directory (``.`` unless the run
+    used -d); without a record, ``root`` itself."""
+    run = run if run is not None else recorded_run(root)
+    folder = run.get("workflow") if run else None
+    return root / folder if isinstance(folder, str) and folder else root
+
+
 def tree_graph(root: Path, run: Mapping | None = None) -> StepGraph:
     """The steps of the result tree in ``root``: as its run recorded them from the workflow's
     rules, or, without a record, the folders under results/ (with no upstream relations)."""

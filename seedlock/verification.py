@@ -8,6 +8,7 @@ from seedlock.audit import audit
 from seedlock.checksums import Entry
 from seedlock.job_inputs import recorded_outputs
 from seedlock.profiles import canonical_digest, profile_of, select_reference
+from seedlock.trees import source_root
 from seedlock.verify import Settings, build_report
 
 
@@ -24,8 +25,9 @@ def verify_run(
     run's rules declare (its checksum manifests), where known."""
     stale = leftovers(root, current, declared)
     current = {path: entry for path, entry in current.items() if path not in stale}
-    key = profile_of(root, fingerprints)
-    reference, exact = select_reference(root, key, run["config_sha256"])
+    source = source_root(root, run)  # the locks and references, maybe in another folder
+    key = profile_of(source, fingerprints)
+    reference, exact = select_reference(source, key, run["config_sha256"])
     recorded = {
         **run,
         "fingerprints": {name: canonical_digest(fp) for name, fp in fingerprints.items()},
@@ -39,7 +41,7 @@ def verify_run(
         settings,
         recorded,
         # Each env against its lock, and where its steps imported from.
-        environment=audit(root, fingerprints),
+        environment=audit(source, fingerprints),
         fingerprints=fingerprints,
     )
     if stale:

@@ -38,7 +38,7 @@ from seedlock.profiles import (
     uncommitted_changes,
 )
 from seedlock.steps import RESULTS, StepGraph
-from seedlock.trees import ResultTree, Tree
+from seedlock.trees import ResultTree, Tree, source_root
 
 CLASSES = (MATCH, EQUIVALENT, DIFFERENT, MISSING, UNEXPECTED)
 EXIT_PASS, EXIT_FAIL = 0, 1
@@ -236,7 +236,7 @@ def build_report(
         run_config = str((run or {}).get("config_sha256") or "")
         others = [
             folder.name
-            for folder in config_folders(root)
+            for folder in config_folders(source_root(root, run))
             if config_digest_of(folder) != run_config[:CONFIG_DIGITS]
         ]
         problems = [
@@ -327,7 +327,7 @@ def build_report(
             "the verify section does not count): run with that config, or bless this one"
         )
         failed = True
-    report["warnings"] = uncommitted_changes(root, reference.folder)
+    report["warnings"] = uncommitted_changes(reference.folder)
     blessed = reference.provenance
     report["references"] = {
         "folder": str(reference.folder),

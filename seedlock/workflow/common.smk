@@ -21,6 +21,15 @@ from seedlock.settings import validate_settings
 
 # Where the bookkeeping rules' scripts are, for verify.smk.
 TOOLCHAIN_RULES = Path(workflow.current_basedir)
+# The workflow's own folder (code, envs, locks, shipped references). Snakemake runs the workflow
+# and its jobs in the working directory (-d), which holds the outputs; it may be another folder.
+SOURCE = Path(workflow.basedir).resolve()
+
+
+def from_source(*parts):
+    """A file or folder of the workflow's own folder, named as the jobs see it: from the working
+    directory (the same relative name as before when both are one folder)."""
+    return os.path.relpath(SOURCE.joinpath(*parts))
 
 
 def stop(error):
@@ -204,9 +213,9 @@ def config_digest():
 
 def reference_files():
     """Every file of this config's references: blessing them reruns the comparison."""
-    folders = config_folders(Path(workflow.basedir), config_digest())
+    folders = config_folders(SOURCE, config_digest())
     return sorted(
-        str(p.relative_to(workflow.basedir))
+        os.path.relpath(p)
         for folder in folders
         for p in folder.rglob("*")
         if p.is_file()
@@ -215,13 +224,8 @@ def reference_files():
 
 def lock_files():
     """The locks that define the environment profile (host lock, env specs and pins)."""
-    candidates = [
-        Path(workflow.basedir, HOST_LOCK),
-        *Path(workflow.basedir, "envs").glob("*"),
-    ]
-    return sorted(
-        str(p.relative_to(workflow.basedir)) for p in candidates if p.is_file()
-    )
+    candidates = [SOURCE / HOST_LOCK, *(SOURCE / "envs").glob("*")]
+    return sorted(os.path.relpath(p) for p in candidates if p.is_file())
 
 
 # The bookkeeping rules' helpers (verify.smk).
@@ -255,7 +259,7 @@ def scripts_in_env(wildcards):
             continue
         folder = Path(candidate.snakefile).parent
         if (folder / candidate.conda_env).resolve() == spec:
-            scripts.add(os.path.relpath(folder / candidate.script, workflow.basedir))
+            scripts.add(os.path.relpath(folder / candidate.script))
     return sorted(scripts)
 
 
@@ -287,6 +291,8 @@ def run_record():
             os.path.relpath(path): file_sha256(path) for path in workflow.configfiles
         },
         "config_sha256": config_digest(),
+        # Where the workflow's locks and references are, from the working directory.
+        "workflow": from_source(),
         "seeds": settings["seeds"],
         "threads": settings["threads"],
         "verify": settings["verify"],
@@ -370,7 +376,7 @@ def references_digest(names):
 
     digest = hashlib.sha256()
     for name in names:
-        path = Path(workflow.basedir, name)
+        path = Path(name)
         kind = "link" if path.is_symlink() else "file"
         digest.update(f"{name}\0{kind}\0{file_sha256(path)}\n".encode())
     return digest.hexdigest()

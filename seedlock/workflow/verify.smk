@@ -53,6 +53,8 @@ rule environment:
     threads: threads_for("environment")
     params:
         code=TOOLCHAIN_CODE["environment"],
+        # The workflow's folder, from the working directory: where its own modules come from.
+        workflow=from_source(),
         scripts=scripts_in_env,
         compute=compute_pins,
         seed=seed_for("environment"),

@@ -18,8 +18,9 @@ def main(snakemake):
         from seedlock.fingerprint import fingerprint
         from seedlock.writers import write_json
 
-        # Jobs run in the workflow's folder, where its scripts and packages are.
-        workflow = Path.cwd()
+        # The workflow's folder, where its scripts and packages are; jobs run in the working
+        # directory, which may be another.
+        workflow = Path(job.params.workflow).resolve()
         record = fingerprint(job.wildcards["env"], job.params.scripts, workflow)
         write_json(job.output.fingerprint, record)
         job.log.info(

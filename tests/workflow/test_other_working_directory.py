@@ -1,0 +1,51 @@
+"""Code in one folder, outputs in another: ``snakemake -s <checkout>/Snakefile -d <scratch>``, as
+on a cluster whose home holds the checkout and whose scratch holds the runs. The workflow reads
+its locks, envs and references from the checkout and writes everything else in the working
+directory; verify, bless and status work from there."""
+
+import pytest
+
+from tests.conftest import copy_workflow, run_seedlock, run_snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+def test_a_run_in_another_folder_verifies_and_blesses_into_the_checkout(tmp_path):
+    checkout = copy_workflow(tmp_path / "home" / "checkout")
+    scratch = tmp_path / "scratch" / "runs" / "tiny"
+    scratch.mkdir(parents=True)
+
+    def run():
+        # From an unrelated folder, as a batch script would.
+        run_snakemake(
+            tmp_path,
+            "-s",
+            str(checkout / "Snakefile"),
+            "-d",
+            str(scratch),
+            "--cores",
+            "2",
+            "--configfile",
+            str(checkout / "tests/config/tiny.yaml"),
+        )
+        return (scratch / "results/verify/verdict.txt").read_text()
+
+    verdict = run()
+    assert verdict.startswith("seedlock verify: UNVERIFIED\n"), verdict
+    assert not (checkout / "results").exists() and not (checkout / ".snakemake").exists()
+
+    bless = run_seedlock(scratch, "bless")
+    assert bless.returncode == 0, bless.stderr
+    (folder,) = (checkout / "references").glob("tiny-*/host-*")
+    assert f"into ../../../home/checkout/references/{folder.parent.name}/" in bless.stdout
+    assert not (scratch / "references").exists()
+
+    verdict = run()
+    assert verdict.startswith("seedlock verify: PASS\n"), verdict
+    assert "outputs: 59 MATCH" in verdict
+    cli = run_seedlock(scratch, "verify")
+    assert cli.returncode == 0 and cli.stdout == verdict
+    status = run_seedlock(scratch, "status")
+    assert f"references for it: yes (../../../home/checkout/references/{folder.parent.name}/" in (
+        status.stdout
+    )
