@@ -4,8 +4,8 @@
 import sys
 from pathlib import Path
 
-# The workflow's own experiment package.
-sys.path.insert(0, workflow.basedir)
+# The workflow's own experiment package (SOURCE: the workflow's folder, from seedlock's common.smk).
+sys.path.insert(0, str(SOURCE))
 
 from experiment.config import (
     ANALYSES,

@@ -6,24 +6,23 @@ import os
 import sys
 from pathlib import Path
 
-# The seedlock package this file ships in, before any other installed copy.
-sys.path.insert(0, str(Path(workflow.current_basedir).parents[1]))
+# The seedlock package this file ships in, before any other installed copy. (A file read from a
+# remote source has a URL here, which imports nothing: the installed seedlock then says so.)
+sys.path.insert(0, os.path.dirname(os.path.dirname(str(workflow.current_basedir))))
 
 from seedlock import compute, run_lock
 from seedlock.checksums import file_sha256
 from seedlock.code_digest import code_digests, package_roots
 from seedlock.errors import SeedlockError
+from seedlock.own_rules import own_rules, workflow_source
 from seedlock.profiles import HOST_LOCK, canonical_digest, config_folders
 from seedlock.runtime import fixed_environment
-from seedlock.writers import is_partial
 from seedlock.seeds import job_seed
 from seedlock.settings import validate_settings
+from seedlock.writers import is_partial
 
 # Where the bookkeeping rules' scripts are, for verify.smk.
 TOOLCHAIN_RULES = Path(workflow.current_basedir)
-# The workflow's own folder (code, envs, locks, shipped references). Snakemake runs the workflow
-# and its jobs in the working directory (-d), which holds the outputs; it may be another folder.
-SOURCE = Path(workflow.basedir).resolve()
 
 
 def from_source(*parts):
@@ -44,6 +43,16 @@ def stop(error):
         for line in str(problem).splitlines():
             print(f"seedlock: error: {line}", file=sys.stderr)
     sys.exit(2)
+
+
+# The workflow's own folder (code, envs, locks, shipped references): the folder of the Snakefile
+# that includes this file. Not workflow.basedir: in a workflow used as a module, that is the
+# importing workflow's folder. Snakemake runs the workflow and its jobs in the working directory
+# (-d), which holds the outputs; it may be another folder.
+try:
+    SOURCE = workflow_source(workflow)
+except SeedlockError as error:
+    stop(error)
 
 
 # Inherited by every job this Snakemake process starts, locally or through a cluster executor.
@@ -122,7 +131,7 @@ def check_locks_before_any_job():
     from seedlock.fingerprint import conda_subdir
     from seedlock.locks import check_locks, specs_of
 
-    root = Path(workflow.basedir)
+    root = SOURCE
     specs = [spec for spec in specs_of(root) if spec.parent.name == "envs"]
     problems = check_locks(root, specs, platforms=[conda_subdir()])
     for problem in problems:
@@ -176,9 +185,7 @@ def _script_digests(folder, roots):
 
 # Every script's digest, taken in one pass when the workflow is read: the workflow's scripts/,
 # and the toolchain's own.
-SCRIPT_CODE = _script_digests(
-    Path(workflow.basedir, "scripts"), package_roots(Path(workflow.basedir))
-)
+SCRIPT_CODE = _script_digests(SOURCE / "scripts", package_roots(SOURCE))
 TOOLCHAIN_CODE = _script_digests(
     TOOLCHAIN_RULES / "scripts", package_roots(TOOLCHAIN_RULES.parents[1])
 )
@@ -198,7 +205,7 @@ def code_of(script):
 
 def environments():
     """The env specs in envs/: one fingerprint each."""
-    return sorted(path.stem for path in Path(workflow.basedir, "envs").glob("*.yaml"))
+    return sorted(path.stem for path in Path(SOURCE, "envs").glob("*.yaml"))
 
 
 def config_digest():
@@ -233,7 +240,7 @@ def lock_files():
 
 def bookkeeping_env():
     """The workflow's envs/base.yaml, as a path from this folder: the bookkeeping rules' env."""
-    spec = Path(workflow.basedir, "envs", "base.yaml")
+    spec = Path(SOURCE, "envs", "base.yaml")
     if not spec.is_file():
         stop(
             "envs/base.yaml: missing; seedlock's checksum and verify rules run in it: an env "
@@ -245,14 +252,14 @@ def bookkeeping_env():
 def env_spec(wildcards):
     """The env's spec in the workflow's envs/, as a path from the bookkeeping rules' file."""
     return os.path.relpath(
-        Path(workflow.basedir, "envs", f"{wildcards.env}.yaml"), TOOLCHAIN_RULES
+        Path(SOURCE, "envs", f"{wildcards.env}.yaml"), TOOLCHAIN_RULES
     )
 
 
 def scripts_in_env(wildcards):
     """The scripts of every rule that runs in this env, whose imports the fingerprint follows.
     Evaluated when the job is scheduled, after every rule has been defined."""
-    spec = Path(workflow.basedir, "envs", f"{wildcards.env}.yaml").resolve()
+    spec = Path(SOURCE, "envs", f"{wildcards.env}.yaml").resolve()
     scripts = set()
     for candidate in workflow.rules:
         if not candidate.script or not isinstance(candidate.conda_env, str):
@@ -269,12 +276,20 @@ def values_of_wildcards(step):
     return values_for(step) if values_for else {}
 
 
+def workflow_rules():
+    """This workflow's rules under the names its files give them, also when it is used as a
+    module (whose rules Snakemake renames); an importing workflow's rules are not among them.
+    """
+    return own_rules(workflow.rules, rules)
+
+
 def read_step_graph():
     from seedlock.rule_graph import step_graph, step_outputs
 
     try:
-        graph = step_graph(workflow.rules, values_of_wildcards)
-        rules_by_name = {rule.name: rule for rule in workflow.rules}
+        own = workflow_rules()
+        graph = step_graph(own, values_of_wildcards)
+        rules_by_name = {rule.name: rule for rule in own}
         outputs = {
             step: step_outputs(rules_by_name[step], values_of_wildcards)
             for step in graph.steps
@@ -308,9 +323,10 @@ def audit_every_rule():
     """
     from seedlock.rule_audit import audit_rules, thread_key_problems
 
-    problems = audit_rules(workflow.rules)
+    own = workflow_rules()
+    problems = audit_rules(own)
     problems += thread_key_problems(
-        settings["threads"], [rule.name for rule in workflow.rules], config_source()
+        settings["threads"], [rule.name for rule in own], config_source()
     )
     if problems:
         more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
