@@ -12,7 +12,7 @@ min_version("9.0")
 # cannot inherit datasets and models it does not list.
 if not workflow.configfiles:
 
-    configfile: os.path.join(workflow.basedir, "config.yaml")
+    configfile: os.path.join(workflow.current_basedir, "config.yaml")
 
 
 # Seeds, threads, the pinned compute baseline and the job environment, for every rule. By path:

@@ -16,6 +16,8 @@ TINY_CONFIG = REPO / "tests" / "config" / "tiny.yaml"
 WORKFLOW_PARTS = (
     "Snakefile",
     "config.yaml",
+    "workflow",
+    "config",
     "requirements.lock",
     "rules",
     "scripts",

@@ -68,3 +68,57 @@ def test_a_bad_key_in_the_importing_config_is_one_line_naming_it(tmp_path):
     assert "config/config.yaml" in errors[0] and "seeds.replicates" in errors[0], errors
     assert "Traceback" not in run.stderr
     assert not (project / "results").exists()
+
+
+def job_counts(text):
+    """Snakemake's dry-run table of jobs per rule, as {rule: count}."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("job ")) + 2
+    counts = {}
+    for line in lines[start:]:
+        name, count = line.split()
+        if name == "total":
+            return counts
+        counts[name] = int(count)
+    raise AssertionError(f"no job table in:\n{text}")
+
+
+def test_the_catalog_entry_point_runs_the_same_workflow(tmp_path):
+    """workflow/Snakefile, where the workflow catalog and snakedeploy look, is the same workflow,
+    run directly or imported as a module."""
+    project, checkout = importing_project(tmp_path)
+    imported = job_counts(run_snakemake(project, "-n", "--quiet", "rules").stdout)
+    snakefile = project / "Snakefile"
+    text = snakefile.read_text()
+    snakefile.write_text(
+        text.replace('"vendor/seedlock/Snakefile"', '"vendor/seedlock/workflow/Snakefile"')
+    )
+    through_entry_point = job_counts(run_snakemake(project, "-n", "--quiet", "rules").stdout)
+    assert imported["seedlock_train"] == 2 and imported["seedlock_verify"] == 1
+    assert through_entry_point == imported
+
+    config = str(project / "config" / "config.yaml")
+    alone = [
+        job_counts(
+            run_snakemake(
+                tmp_path,
+                "-s",
+                str(checkout / name),
+                "-d",
+                "alone",
+                "--configfile",
+                config,
+                "-n",
+                "--quiet",
+                "rules",
+            ).stdout
+        )
+        for name in ("Snakefile", "workflow/Snakefile")
+    ]
+    # The same jobs; only the target rule's name differs (all, or the entry point's default).
+    assert alone[0].pop("all") == alone[1].pop("default") == imported.pop("all") == 1
+    assert (
+        alone[0]
+        == alone[1]
+        == {name.removeprefix("seedlock_"): count for name, count in imported.items()}
+    )
