@@ -22,6 +22,7 @@ from seedlock.checksums import hash_files, manifest_text
 from seedlock.profiles import (
     CHECKSUMS,
     PROVENANCE,
+    REFERENCES,
     blessed_steps,
     graph_of,
     read_reference,
@@ -44,7 +45,7 @@ def make_run(root: Path, small: int, large: int, large_mib: int) -> None:
 
 def make_profile(root: Path) -> Path:
     """The committed profile's provenance, with this run's manifest digest and steps."""
-    committed = reference_folders(REPO)[0]
+    committed = reference_folders(REPO / REFERENCES)[0]
     provenance = json.loads((committed / PROVENANCE).read_text(encoding="utf-8"))
     folder = root / "references" / committed.parent.name / provenance["profile"]
     folder.mkdir(parents=True)

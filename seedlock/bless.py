@@ -23,7 +23,6 @@ from seedlock.profiles import (
     CHECKSUMS,
     PROVENANCE,
     PROVENANCE_SCHEMA_VERSION,
-    REFERENCES,
     VALUES,
     blessed_steps,
     config_folder_for,
@@ -36,7 +35,7 @@ from seedlock.profiles import (
     validate_run_record,
 )
 from seedlock.steps import RESULTS, StepGraph
-from seedlock.trees import CHECKSUM_FOLDER, source_root
+from seedlock.trees import CHECKSUM_FOLDER, references_root, source_root
 from seedlock.writers import json_text
 
 RUN_RECORD = Path(RESULTS) / "run_record" / "run.json"
@@ -210,9 +209,10 @@ def bless(
     key = profile_of(source, fingerprints)
     blessed = run_entries(root, steps)
     probe = probe_findings(root, run, set(blessed), force, say)
-    with swap.exclusive(source / REFERENCES):
-        config_folder = config_folder_for(source, run["config_sha256"], run["configfiles"])
-        for folder in () if dry_run else (source / REFERENCES, config_folder):
+    references = references_root(root, run)
+    with swap.exclusive(references):
+        config_folder = config_folder_for(references, run["config_sha256"], run["configfiles"])
+        for folder in () if dry_run else (references, config_folder):
             for line in swap.recover(folder):
                 say(line)
         target = config_folder / key.id

@@ -18,6 +18,8 @@ from seedlock.errors import SeedlockError
 EXIT_USER_ERROR = 2
 # The platforms every lock covers (kept here so that --help needs no conda-lock import).
 PLATFORMS = ("linux-64", "osx-arm64", "osx-64")
+# The --help's examples of other platforms; seedlock lock takes any that py-rattler knows.
+OTHER_PLATFORMS = ("linux-aarch64", "linux-ppc64le", "win-64")
 
 
 def verify(arguments) -> int:
@@ -127,34 +129,39 @@ def status(arguments) -> int:
     from seedlock.bless import ENVIRONMENT, load_fingerprints
     from seedlock.profiles import (
         CONFIG_DIGITS,
+        REFERENCES,
         parse_json,
         profile_of,
         read_reference,
         reference_folders,
     )
-    from seedlock.trees import recorded_run, source_root
+    from seedlock.trees import recorded_run, references_root, source_root
     from seedlock.verify import CLASSES, REPORT
 
     root = Path(".")  # relative, so that messages name files as the user sees them
     if not any((root / ENVIRONMENT).glob("*.json")):
         # Before the first run: what is here, and what to do.
         print(f"active profile: unknown until the workflow has run ({ENVIRONMENT}/ is empty)")
-        folders = reference_folders(root)
+        folders = reference_folders(root / REFERENCES)
         print(
             f"references: {', '.join(str(folder) for folder in folders)}"
             if folders
-            else "references: none yet (seedlock bless writes them after a run)"
+            # A working directory other than the checkout: its run record will name the checkout.
+            else "references: none here (in the workflow's folder, or where its config's "
+            "verify.references says; seedlock bless writes them after a run)"
         )
         print("last verify: none (run the workflow: make run)")
         return 0
-    source = source_root(root)  # the locks and references, maybe in another folder
+    run = recorded_run(root) or {}
+    source = source_root(root, run)  # the locks, maybe in another folder
+    references = references_root(root, run)
     key = profile_of(source, load_fingerprints(root))
     print(f"active profile: {key.id}")
     broken = False
-    config = (recorded_run(root) or {}).get("config_sha256")
+    config = run.get("config_sha256")
     if isinstance(config, str):
         print(f"config: config_sha256 {config[:CONFIG_DIGITS]} (the last run's)")
-        folders = reference_folders(source, config)
+        folders = reference_folders(references, config)
         exact = [folder for folder in folders if folder.name == key.id]
         if exact:
             try:
@@ -169,7 +176,7 @@ def status(arguments) -> int:
             print(f"this config's other profiles: {', '.join(f.name for f in folders)}")
     else:
         print("config: unknown until the workflow has run")
-        others = [str(folder) for folder in reference_folders(source) if folder.name == key.id]
+        others = [str(folder) for folder in reference_folders(references) if folder.name == key.id]
         if others:
             print(f"references of this profile: {', '.join(others)}")
     report_path = root / REPORT
@@ -213,11 +220,15 @@ def changed_since(root: Path, when: float) -> list[str]:
 
 
 def lock(arguments) -> int:
+    from seedlock.errors import LockError
     from seedlock.locks import lock as lock_spec
     from seedlock.locks import specs_of
 
+    mirror = arguments.mirror
+    if mirror is not None and not mirror.is_dir():
+        raise LockError(f"--mirror {mirror}: no such folder")
     for spec in specs_of(Path("."), arguments.env):
-        lock_spec(spec, platforms=arguments.platform or PLATFORMS, mirror=arguments.mirror)
+        lock_spec(spec, platforms=arguments.platform, mirror=mirror)
     return 0
 
 
@@ -255,7 +266,8 @@ EXIT_STATUS = {
     "bless": "0 written (or, with --dry-run, shown); 2 refused, with the reason on one line",
     "probe": "0 every output deterministic; 1 some are not; 2 a user error",
     "compare": "0 MATCH or EQUIVALENT; 1 DIFFERENT, MISSING or UNEXPECTED outputs; 2 a user error",
-    "lock": "0 locked; 2 a user error (unknown env, no solution)",
+    "lock": "0 locked; 2 a user error (unknown env or platform, no solution, channel records "
+    "missing from the mirror)",
     "check-locks": "0 every lock current; 1 problems, one line each; 2 a user error",
     "status": "0 shown; 2 malformed files, named on one line",
 }
@@ -389,8 +401,11 @@ def parser() -> argparse.ArgumentParser:
     relock.add_argument(
         "--platform",
         action="append",
-        choices=PLATFORMS,
-        help="lock only this platform (repeatable); default: all three",
+        metavar="SUBDIR",
+        help="solve only this platform (repeatable): any conda subdir, e.g. "
+        f"{', '.join((*PLATFORMS, *OTHER_PLATFORMS))}; the other platforms a lock has stay as "
+        f"they were locked. Default: {', '.join(PLATFORMS)} and every other platform the lock "
+        "already has",
     )
     relock.add_argument(
         "--mirror",

@@ -5,6 +5,9 @@ conda-lock's own renderer, and check all of it offline.
     envs/NAME.yaml               the spec (channels, pinned direct dependencies)
     envs/NAME.conda-lock.yml     the lock, every platform, read by `conda-lock install`
     envs/NAME.<platform>.pin.txt the explicit list Snakemake's --use-conda installs from
+
+Every lock covers the committed set of platforms (PLATFORMS) and whatever other platforms it was
+given; any platform conda knows can be added, where its channel records can be reached.
 """
 
 import datetime
@@ -16,8 +19,12 @@ from pathlib import Path
 from seedlock.errors import LockError
 from seedlock.rule_audit import runs_code
 
+# The committed set: every lock covers these; others are added with `seedlock lock --platform`.
 PLATFORMS = ("linux-64", "osx-arm64", "osx-64")
 CHANNEL_URL = "https://conda.anaconda.org"
+# The solver requirements.lock pins (tests/unit/test_locks.py checks it), for an environment
+# without it: the conda driver env has none, as the channel records it is locked from lack it.
+RATTLER = "py-rattler==0.28.0"
 
 
 def lock_path(spec: Path) -> Path:
@@ -32,6 +39,29 @@ def pin_path(spec: Path, platform: str) -> Path:
 def has_pins(spec: Path) -> bool:
     """Step envs get pin files for Snakemake; the driver env is installed with conda-lock."""
     return spec.name != "environment.yml"
+
+
+def known_platforms() -> list[str]:
+    """Every platform (conda subdir) conda knows, as py-rattler lists them; noarch is none."""
+    from rattler import Subdir
+
+    return [str(subdir) for subdir in Subdir.all() if str(subdir) != "noarch"]
+
+
+def conda_lock_platforms() -> list[str]:
+    """The platforms conda-lock has default virtual packages for (__glibc, __osx, __archspec,
+    ...): the ones a lock can be solved for as `conda-lock lock` solves it."""
+    from conda_lock.virtual_package import default_virtual_package_repodata
+
+    repodata = default_virtual_package_repodata().all_repodata
+    return [name for name, data in repodata.items() if name != "noarch" and data.get("packages")]
+
+
+def ordered(platforms: Sequence[str]) -> list[str]:
+    """Platforms once each: the committed set in its order, then the others by name, so that a
+    lock's platforms come out in the same order however they were added."""
+    unique = dict.fromkeys(platforms)
+    return [p for p in PLATFORMS if p in unique] + sorted(p for p in unique if p not in PLATFORMS)
 
 
 def _lock_spec(spec: Path, platforms: Sequence[str]):
@@ -78,6 +108,60 @@ def _channel_name(channel) -> str:
     return channel.url.rstrip("/").rsplit("/", 1)[-1] if "://" in channel.url else channel.url
 
 
+def _channels(lock_spec) -> list[str]:
+    """The spec's channels by name, without conda's nodefaults marker."""
+    return [_channel_name(c) for c in lock_spec.channels if _channel_name(c) != "nodefaults"]
+
+
+def _require_rattler() -> None:
+    try:
+        import rattler  # noqa: F401
+    except ImportError:
+        raise LockError(
+            "seedlock lock solves with py-rattler, which this Python lacks (the conda driver env "
+            "has none: the channel records it is locked from have none); run "
+            ".venv/bin/seedlock lock, or add it here with: "
+            f"python -m pip install --no-deps {RATTLER}"
+        ) from None
+
+
+def lockable(spec: Path, platforms: Sequence[str], mirror: Path | None) -> None:
+    """Raise one line if ``spec`` cannot be solved for one of ``platforms``: a platform conda
+    does not know, one conda-lock has no virtual packages for, or, with ``mirror``, a channel
+    subdir the mirror lacks."""
+    known = known_platforms()
+    for platform in platforms:
+        if platform not in known:
+            raise LockError(
+                f"--platform {platform}: not a platform conda knows; choose from "
+                + ", ".join(known)
+            )
+    defaults = conda_lock_platforms()
+    for platform in platforms:
+        if platform not in defaults:
+            raise LockError(
+                f"--platform {platform}: conda-lock has no default virtual packages (__glibc, "
+                f"__osx, ...) for it, only for {', '.join(defaults)}; seedlock solves as "
+                f"conda-lock does, so it cannot lock {platform}"
+            )
+    if mirror is None:
+        return
+    channels = _channels(_lock_spec(spec, platforms))
+    for platform in platforms:
+        missing = [
+            f"{channel}/{subdir}/repodata.json"
+            for channel in channels
+            for subdir in (platform, "noarch")
+            if not (mirror / channel / subdir / "repodata.json").is_file()
+        ]
+        if missing:
+            raise LockError(
+                f"{spec}: cannot lock {platform} from the mirror {mirror}: it has no "
+                f"{', '.join(missing)}; lock {platform} where the conda channels are "
+                "reachable, without --mirror"
+            )
+
+
 def solve(spec: Path, platform: str, mirror: Path | None):
     """Records solving ``spec`` for ``platform``, from the live channels or a local mirror of
     ``<channel>/<subdir>/repodata.json`` (the records keep the real channel URLs)."""
@@ -87,7 +171,7 @@ def solve(spec: Path, platform: str, mirror: Path | None):
     from rattler.exceptions import SolverError
 
     lock_spec = _lock_spec(spec, [platform])
-    channels = [_channel_name(c) for c in lock_spec.channels if _channel_name(c) != "nodefaults"]
+    channels = _channels(lock_spec)
     specs = []
     for dependency in lock_spec.dependencies[platform]:
         if dependency.manager != "conda" or not hasattr(dependency, "version"):
@@ -153,39 +237,67 @@ def _locked_dependency(record, platform: str):
     )
 
 
+def _previous_lock(lock_file: Path):
+    """The lock as it is, if conda-lock can read it; else None (it is made anew)."""
+    try:
+        return read_lock(lock_file) if lock_file.is_file() else None
+    except Exception:
+        return None
+
+
 def lock(
     spec: Path,
-    platforms: Sequence[str] = PLATFORMS,
+    platforms: Sequence[str] | None = None,
     mirror: Path | None = None,
     say: Callable[[str], None] = print,
 ) -> Path:
-    """Solve ``spec`` for every platform; write its conda-lock file and its pin files."""
+    """Solve ``spec`` and write its conda-lock file and its pin files.
+
+    ``platforms``: the platforms to solve; the others the lock already has are kept as they were
+    locked, with their content hash (so a spec edited since still shows them stale), as
+    conda-lock keeps them. Default: the committed set and every platform the lock already has."""
     from conda_lock.lockfile import write_conda_lock_file
     from conda_lock.lockfile.v2prelim.models import Lockfile, LockMeta, TimeMeta
 
-    lock_spec = _lock_spec(spec, platforms)
+    _require_rattler()
+    target = lock_path(spec)
+    before = _previous_lock(target)
+    locked_before = [
+        platform
+        for platform in (before.metadata.platforms if before is not None else [])
+        if before.metadata.content_hash.get(platform) is not None
+    ]
+    solved = ordered(platforms or [*PLATFORMS, *locked_before])
+    lockable(spec, solved, mirror)
+    kept = [platform for platform in locked_before if platform not in solved]
+    every = ordered([*solved, *kept])
+    lock_spec = _lock_spec(spec, every)
+    hashes = content_hashes(spec, solved)
     packages = []
-    for platform in platforms:
+    for platform in solved:
         records = solve(spec, platform, mirror)
         packages.extend(_locked_dependency(record, platform) for record in records)
         say(f"{spec}: {platform}: {len(records)} packages")
+    for platform in kept:
+        hashes[platform] = before.metadata.content_hash[platform]
+        packages.extend(p for p in before.package if p.platform == platform)
+        say(f"{spec}: {platform}: kept as locked before")
     # conda-lock writes the creation time; SOURCE_DATE_EPOCH fixes it for byte-stable relocks.
     epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "946684800"))
     created = datetime.datetime.fromtimestamp(epoch, datetime.UTC).isoformat()
     lockfile = Lockfile(
         package=sorted(packages, key=lambda p: (p.platform, p.name)),
         metadata=LockMeta(
-            content_hash=content_hashes(spec, platforms),
+            content_hash={platform: hashes[platform] for platform in every},
             channels=list(lock_spec.channels),
-            platforms=list(platforms),
+            platforms=every,
             sources=[spec.name],
             time_metadata=TimeMeta(created_at=created),
         ),
     )
-    target = lock_path(spec)
     write_conda_lock_file(lockfile, target, metadata_choices=None)
     written = read_lock(target)  # pins are rendered from the file as conda-lock reads it
-    for platform in platforms if has_pins(spec) else ():
+    for platform in every if has_pins(spec) else ():
         pin_path(spec, platform).write_text(render_pin(written, platform), encoding="utf-8")
     return target
 
@@ -277,15 +389,32 @@ def record_problems(package, records: ChannelRecords, where: str) -> list[str]:
     return problems
 
 
+def missing_platform(spec: Path, platform: str) -> str:
+    """What a lock without ``platform`` needs: a solve from channel records for that platform."""
+    if platform not in conda_lock_platforms():
+        return (
+            f"no lock for {platform}, and seedlock cannot make one: conda-lock has no default "
+            f"virtual packages for {platform}"
+        )
+    channels = _channels(_lock_spec(spec, [platform]))
+    return (
+        f"no lock for {platform}; add it with: seedlock lock {spec.stem} --platform {platform}, "
+        f"which solves from the live conda channels ({', '.join(channels)}) and so needs them "
+        f"reachable, or --mirror DIR with {' and '.join(f'{c}/{platform}' for c in channels)} "
+        "in it"
+    )
+
+
 def check_locks(
     root: Path,
     specs: Sequence[Path],
-    platforms: Sequence[str] = PLATFORMS,
+    platforms: Sequence[str] | None = None,
     mirror: Path | None = None,
 ) -> list[str]:
     """One line per problem with the locks of ``specs``; empty when every lock is current.
-    With ``mirror``, every locked package's md5 and sha256 are also checked against the
-    channel's records there."""
+    ``platforms``: the platforms every lock must cover; default: the committed set and every
+    other platform each lock has. With ``mirror``, every locked package's md5 and sha256 are
+    also checked against the channel's records there."""
     records = ChannelRecords(mirror) if mirror is not None else None
     problems = []
     for spec in specs:
@@ -309,11 +438,16 @@ def check_locks(
                 + f"; restore it from git or create it again with: seedlock lock {spec.stem}"
             )
             continue
-        expected = content_hashes(spec, platforms)
-        for platform in platforms:
+        wanted = (
+            ordered([*PLATFORMS, *lockfile.metadata.platforms])
+            if platforms is None
+            else list(platforms)
+        )
+        expected = content_hashes(spec, wanted)
+        for platform in wanted:
             recorded = lockfile.metadata.content_hash.get(platform)
             if recorded is None:
-                problems.append(f"{shown}: no lock for {platform}; run: seedlock lock {spec.stem}")
+                problems.append(f"{shown}: {missing_platform(spec, platform)}")
             elif recorded != expected[platform]:
                 problems.append(
                     f"{shown}: stale for {platform}: {os.path.relpath(spec, root)} "
@@ -335,7 +469,7 @@ def check_locks(
                 )
             if records is not None:
                 problems.extend(record_problems(package, records, where))
-        for platform in platforms if has_pins(spec) else ():
+        for platform in wanted if has_pins(spec) else ():
             if lockfile.metadata.content_hash.get(platform) is None:
                 continue
             pin = pin_path(spec, platform)

@@ -427,29 +427,31 @@ def config_digest_of(folder: Path) -> str:
     return folder.name.rsplit("-", 1)[-1]
 
 
-def config_folders(root: Path, config_sha256: str | None = None) -> list[Path]:
-    """The config folders under references/, or those of the config with this digest."""
-    folders = _subfolders(root / REFERENCES)
+def config_folders(references: Path, config_sha256: str | None = None) -> list[Path]:
+    """The config folders in the references folder, or those of the config with this digest."""
+    folders = _subfolders(references)
     if config_sha256 is None:
         return folders
     return [f for f in folders if config_digest_of(f) == config_sha256[:CONFIG_DIGITS]]
 
 
-def config_folder_for(root: Path, config_sha256: str, configfiles) -> Path:
+def config_folder_for(references: Path, config_sha256: str, configfiles) -> Path:
     """Where bless writes this config's references: its existing folder, else one named after
     the last config file the run read (``configfiles``: paths as the run record lists them)."""
-    existing = config_folders(root, config_sha256)
+    existing = config_folders(references, config_sha256)
     if existing:
         return existing[0]
     names = [Path(path).stem for path in configfiles]
     name = re.sub(r"[^A-Za-z0-9_.]+", "_", names[-1] if names else "config").strip("._")
-    return root / REFERENCES / f"{name or 'config'}-{config_sha256[:CONFIG_DIGITS]}"
+    return references / f"{name or 'config'}-{config_sha256[:CONFIG_DIGITS]}"
 
 
-def reference_folders(root: Path, config_sha256: str | None = None) -> list[Path]:
+def reference_folders(references: Path, config_sha256: str | None = None) -> list[Path]:
     """The profile folders of every config, or of the config with this digest."""
     return [
-        profile for folder in config_folders(root, config_sha256) for profile in _subfolders(folder)
+        profile
+        for folder in config_folders(references, config_sha256)
+        for profile in _subfolders(folder)
     ]
 
 
@@ -464,11 +466,11 @@ def closeness(key: ProfileKey, other: ProfileKey) -> tuple:
 
 
 def select_reference(
-    root: Path, key: ProfileKey, config_sha256: str
+    references: Path, key: ProfileKey, config_sha256: str
 ) -> tuple[Reference | None, bool]:
     """This config's references of this profile (exact=True), else the closest profile of this
     config (exact=False), else None: another config's references are no evidence for this one."""
-    folders = reference_folders(root, config_sha256)
+    folders = reference_folders(references, config_sha256)
     exact = next((folder for folder in folders if folder.name == key.id), None)
     if exact is not None:
         reference = read_reference(exact)

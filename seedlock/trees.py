@@ -14,7 +14,7 @@ from typing import Protocol
 
 from seedlock.checksums import Entry, hash_files, read_manifest
 from seedlock.errors import SeedlockError
-from seedlock.profiles import CHECKSUMS, PROVENANCE, read_reference
+from seedlock.profiles import CHECKSUMS, PROVENANCE, REFERENCES, read_reference
 from seedlock.steps import RESULTS, StepGraph
 from seedlock.writers import is_partial
 
@@ -53,6 +53,17 @@ def source_root(root: Path, run: Mapping | None = None) -> Path:
     run = run if run is not None else recorded_run(root)
     folder = run.get("workflow") if run else None
     return root / folder if isinstance(folder, str) and folder else root
+
+
+def references_root(root: Path, run: Mapping | None = None) -> Path:
+    """The references folder of the run whose outputs are in ``root``: as its run record names
+    it from the working directory (the config's verify.references), else references/ in the
+    workflow's own folder."""
+    run = run if run is not None else recorded_run(root)
+    folder = run.get("references") if run else None
+    if isinstance(folder, str) and folder:
+        return root / folder
+    return source_root(root, run) / REFERENCES
 
 
 def tree_graph(root: Path, run: Mapping | None = None) -> StepGraph:

@@ -8,7 +8,7 @@ from seedlock.audit import audit
 from seedlock.checksums import Entry
 from seedlock.job_inputs import recorded_outputs
 from seedlock.profiles import canonical_digest, profile_of, select_reference
-from seedlock.trees import source_root
+from seedlock.trees import references_root, source_root
 from seedlock.verify import Settings, build_report
 
 
@@ -27,7 +27,8 @@ def verify_run(
     current = {path: entry for path, entry in current.items() if path not in stale}
     source = source_root(root, run)  # the locks and references, maybe in another folder
     key = profile_of(source, fingerprints)
-    reference, exact = select_reference(source, key, run["config_sha256"])
+    references = references_root(root, run)
+    reference, exact = select_reference(references, key, run["config_sha256"])
     recorded = {
         **run,
         "fingerprints": {name: canonical_digest(fp) for name, fp in fingerprints.items()},

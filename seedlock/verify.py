@@ -38,7 +38,7 @@ from seedlock.profiles import (
     uncommitted_changes,
 )
 from seedlock.steps import RESULTS, StepGraph
-from seedlock.trees import ResultTree, Tree, source_root
+from seedlock.trees import ResultTree, Tree, references_root
 
 CLASSES = (MATCH, EQUIVALENT, DIFFERENT, MISSING, UNEXPECTED)
 EXIT_PASS, EXIT_FAIL = 0, 1
@@ -234,9 +234,10 @@ def build_report(
     if reference is None:
         # A config nobody blessed yet: nothing to compare, which is not a failed reproduction.
         run_config = str((run or {}).get("config_sha256") or "")
+        references = references_root(root, run)
         others = [
             folder.name
-            for folder in config_folders(source_root(root, run))
+            for folder in config_folders(references)
             if config_digest_of(folder) != run_config[:CONFIG_DIGITS]
         ]
         problems = [
@@ -246,7 +247,7 @@ def build_report(
         ]
         if others:
             problems.append(
-                f"{REFERENCES}/ holds references of other configs only ({', '.join(others)}): "
+                f"{references}/ holds references of other configs only ({', '.join(others)}): "
                 "run with one of those configs to verify against them"
             )
         required = settings.require_references

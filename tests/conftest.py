@@ -103,13 +103,14 @@ def write_reference(tree: Path, paths, parent: Path, keep=()) -> Path:
     from seedlock.profiles import (
         CHECKSUMS,
         PROVENANCE,
+        REFERENCES,
         VALUES,
         blessed_steps,
         graph_of,
         reference_folders,
     )
 
-    committed = reference_folders(REPO)[0]
+    committed = reference_folders(REPO / REFERENCES)[0]
     provenance = json.loads((committed / PROVENANCE).read_text(encoding="utf-8"))
     entries = hash_files(tree, paths)
     manifest = manifest_text(entries).encode("utf-8")

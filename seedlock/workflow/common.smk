@@ -218,9 +218,14 @@ def config_digest():
     )
 
 
+def references_folder():
+    """The config's verify.references: from the workflow's folder unless absolute."""
+    return SOURCE / settings["verify"]["references"]
+
+
 def reference_files():
     """Every file of this config's references: blessing them reruns the comparison."""
-    folders = config_folders(SOURCE, config_digest())
+    folders = config_folders(references_folder(), config_digest())
     return sorted(
         os.path.relpath(p)
         for folder in folders
@@ -308,6 +313,12 @@ def run_record():
         "config_sha256": config_digest(),
         # Where the workflow's locks and references are, from the working directory.
         "workflow": from_source(),
+        # As the config names it: absolute stays absolute, else from the working directory.
+        "references": (
+            str(references_folder())
+            if os.path.isabs(settings["verify"]["references"])
+            else os.path.relpath(references_folder())
+        ),
         "seeds": settings["seeds"],
         "threads": settings["threads"],
         "verify": settings["verify"],

@@ -241,3 +241,204 @@ def test_a_lock_that_is_no_conda_lock_file_gets_a_line_a_user_can_act_on(locked)
         "envs/tiny.conda-lock.yml: not a conda-lock file as conda-lock reads it; restore it "
         "from git or create it again with: seedlock lock tiny"
     )
+
+
+# --- platforms beyond the committed set ---------------------------------------------------------
+
+
+def copy_env(name: str, project: Path) -> Path:
+    """The committed spec, lock and pins of one env, in a project folder of their own."""
+    (project / "envs").mkdir(parents=True)
+    for path in (REPO / "envs").glob(f"{name}.*"):
+        (project / "envs" / path.name).write_bytes(path.read_bytes())
+    return project / "envs" / f"{name}.yaml"
+
+
+def test_every_platform_conda_knows_is_accepted_and_the_default_is_the_committed_set():
+    from seedlock import cli
+    from seedlock.locks import PLATFORMS as LOCKED
+    from seedlock.locks import known_platforms
+
+    known = known_platforms()
+    for platform in ("linux-64", "linux-aarch64", "linux-ppc64le", "linux-s390x", "osx-64"):
+        assert platform in known
+    assert {"osx-arm64", "win-64", "win-arm64"} <= set(known) and "noarch" not in known
+    assert cli.PLATFORMS == LOCKED == ("linux-64", "osx-arm64", "osx-64")
+    for spec in specs_of(REPO):
+        assert parse_conda_lock_file(lock_path(spec)).metadata.platforms == list(LOCKED)
+    arguments = cli.parser().parse_args(["lock", "--platform", "linux-s390x"])
+    assert arguments.platform == ["linux-s390x"]
+    assert cli.parser().parse_args(["lock"]).platform is None
+
+
+def run_lock(project: Path, monkeypatch, capsys, *arguments: str):
+    monkeypatch.chdir(project)
+    status = seedlock_main(["lock", *arguments])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+@pytest.mark.skipif(not SHARED_MIRROR.is_dir(), reason="needs ../shared/conda-repodata")
+@pytest.mark.parametrize(
+    ("env", "platform", "missing"),
+    [
+        ("base", "linux-aarch64", "conda-forge/linux-aarch64/repodata.json"),
+        (
+            "environment",
+            "linux-aarch64",
+            "conda-forge/linux-aarch64/repodata.json, bioconda/linux-aarch64/repodata.json",
+        ),
+        ("ml", "win-64", "conda-forge/win-64/repodata.json"),
+    ],
+)
+def test_a_platform_the_mirror_has_no_records_for_is_one_line_and_writes_nothing(
+    tmp_path, monkeypatch, capsys, env, platform, missing
+):
+    if env == "environment":
+        project = tmp_path / "project"
+        project.mkdir()
+        for name in ("environment.yml", "conda-lock.yml"):
+            (project / name).write_bytes((REPO / name).read_bytes())
+        spec = project / "environment.yml"
+    else:
+        spec = copy_env(env, tmp_path / "project")
+    before = {path: path.read_bytes() for path in spec.parent.iterdir()}
+    status, out, err = run_lock(
+        spec.parent if env == "environment" else spec.parents[1],
+        monkeypatch,
+        capsys,
+        env,
+        "--platform",
+        platform,
+        "--mirror",
+        str(SHARED_MIRROR),
+    )
+    assert status == 2 and out == ""
+    shown = "environment.yml" if env == "environment" else f"envs/{env}.yaml"
+    assert err == (
+        f"seedlock: error: {shown}: cannot lock {platform} from the mirror {SHARED_MIRROR}: it "
+        f"has no {missing}; lock {platform} where the conda channels are reachable, without "
+        "--mirror\n"
+    )
+    assert {path: path.read_bytes() for path in spec.parent.iterdir()} == before
+
+
+def test_a_platform_conda_does_not_know_or_conda_lock_cannot_solve_is_one_line(
+    tmp_path, monkeypatch, capsys
+):
+    spec = copy_env("base", tmp_path / "project")
+    status, _, err = run_lock(spec.parents[1], monkeypatch, capsys, "--platform", "linux-65")
+    assert status == 2
+    assert err.startswith("seedlock: error: --platform linux-65: not a platform conda knows; ")
+    assert "linux-aarch64, " in err and "win-64, " in err and err.count("\n") == 1
+    # conda knows linux-s390x, but conda-lock has no virtual packages (__glibc, ...) for it, so
+    # neither `conda-lock lock` nor seedlock can solve python for it.
+    status, _, err = run_lock(
+        spec.parents[1], monkeypatch, capsys, "base", "--platform", "linux-s390x"
+    )
+    assert status == 2
+    assert err == (
+        "seedlock: error: --platform linux-s390x: conda-lock has no default virtual packages "
+        "(__glibc, __osx, ...) for it, only for linux-64, linux-aarch64, linux-ppc64le, osx-64, "
+        "osx-arm64, win-64; seedlock solves as conda-lock does, so it cannot lock linux-s390x\n"
+    )
+
+
+@pytest.mark.skipif(not SHARED_MIRROR.is_dir(), reason="needs ../shared/conda-repodata")
+def test_relocking_one_platform_keeps_the_others_as_locked(tmp_path):
+    spec = copy_env("base", tmp_path / "project")
+    said = []
+    lock(spec, platforms=["osx-64"], mirror=SHARED_MIRROR, say=said.append)
+    assert said == [
+        f"{spec}: osx-64: 23 packages",
+        f"{spec}: linux-64: kept as locked before",
+        f"{spec}: osx-arm64: kept as locked before",
+    ]
+    for path in sorted((REPO / "envs").glob("base.*")):
+        assert (spec.parent / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def aarch64_mirror(root: Path) -> Path:
+    """The tiny channel, with (empty) linux-aarch64 and osx-arm64 records as well."""
+    mirror = tiny_mirror(root)
+    for subdir in ("linux-aarch64", "osx-arm64"):
+        folder = mirror / CHANNEL / subdir
+        folder.mkdir()
+        (folder / "repodata.json").write_text(json.dumps({"info": {"subdir": subdir}}))
+    return mirror
+
+
+def test_a_platform_is_added_where_the_records_have_it_and_stays(locked, tmp_path):
+    """linux-aarch64, solved with conda-lock's virtual packages for it, joins linux-64 and
+    osx-64; the platforms locked before keep their entries, and a plain relock keeps all."""
+    mirror = aarch64_mirror(tmp_path / "aarch64-mirror")
+    root = locked.parents[1]
+    before = parse_conda_lock_file(lock_path(locked))
+    assert check_locks(root, [locked], ["linux-aarch64"]) == [
+        "envs/tiny.conda-lock.yml: no lock for linux-aarch64; add it with: seedlock lock tiny "
+        "--platform linux-aarch64, which solves from the live conda channels (seedlock-test) and "
+        "so needs them reachable, or --mirror DIR with seedlock-test/linux-aarch64 in it"
+    ]
+    lock(locked, platforms=["linux-aarch64"], mirror=mirror, say=lambda line: None)
+    after = parse_conda_lock_file(lock_path(locked))
+    assert after.metadata.platforms == ["linux-64", "osx-64", "linux-aarch64"]
+    assert {p: h for p, h in after.metadata.content_hash.items() if p != "linux-aarch64"} == (
+        before.metadata.content_hash
+    )
+    aarch64 = {p.name: p for p in after.package if p.platform == "linux-aarch64"}
+    assert sorted(aarch64) == ["alpha", "beta"] and aarch64["beta"].version == "2.0"
+    assert [p for p in after.package if p.platform != "linux-aarch64"] == before.package
+    assert pin_path(locked, "linux-aarch64").read_text() == render_pin(after, "linux-aarch64")
+    assert check_locks(root, [locked], [*PLATFORMS, "linux-aarch64"], mirror=mirror) == []
+    # A plain relock solves the committed set (osx-arm64 too, here) and keeps linux-aarch64.
+    lock(locked, mirror=mirror, say=lambda line: None)
+    relocked = parse_conda_lock_file(lock_path(locked))
+    assert relocked.metadata.platforms == ["linux-64", "osx-arm64", "osx-64", "linux-aarch64"]
+    assert [p for p in relocked.package if p.platform == "linux-aarch64"] == list(aarch64.values())
+    # check-locks covers every platform a lock has, the committed set's and the added one.
+    assert check_locks(root, [locked], mirror=mirror) == []
+
+
+def test_a_platform_kept_as_locked_is_still_stale_after_a_spec_edit(locked, tmp_path):
+    tiny_spec(locked.parents[1], dependencies=("alpha", "beta >=2"))
+    lock(locked, platforms=["linux-64"], mirror=tmp_path / "mirror", say=lambda line: None)
+    assert check_locks(locked.parents[1], [locked], PLATFORMS) == [
+        "envs/tiny.conda-lock.yml: stale for osx-64: envs/tiny.yaml changed since it was "
+        "locked; run: seedlock lock tiny"
+    ]
+
+
+def test_an_added_platform_that_goes_stale_is_checked_by_default(locked, tmp_path):
+    mirror = aarch64_mirror(tmp_path / "aarch64-mirror")
+    lock(locked, platforms=["osx-arm64", "linux-aarch64"], mirror=mirror, say=lambda line: None)
+    assert check_locks(locked.parents[1], [locked]) == []
+    pin = pin_path(locked, "linux-aarch64")
+    pin.write_text(pin.read_text().replace("beta-2.0", "beta-1.0"))
+    assert check_locks(locked.parents[1], [locked]) == [
+        "envs/tiny.linux-aarch64.pin.txt: differs from conda-lock's render of "
+        "envs/tiny.conda-lock.yml; run: seedlock lock tiny"
+    ]
+
+
+def test_the_workflow_on_a_platform_without_a_lock_says_what_locking_it_needs():
+    """What the workflow prints under --use-conda on a linux-aarch64 machine (it checks the
+    locks for the platform it runs on): the command, and that it needs the live channels."""
+    specs = [spec for spec in specs_of(REPO) if spec.parent.name == "envs"]
+    assert check_locks(REPO, specs, platforms=["linux-aarch64"]) == [
+        f"envs/{name}.conda-lock.yml: no lock for linux-aarch64; add it with: seedlock lock "
+        f"{name} --platform linux-aarch64, which solves from the live conda channels "
+        "(conda-forge) and so needs them reachable, or --mirror DIR with "
+        "conda-forge/linux-aarch64 in it"
+        for name in ("base", "ml")
+    ]
+    assert check_locks(REPO, specs, platforms=["linux-s390x"]) == [
+        f"envs/{name}.conda-lock.yml: no lock for linux-s390x, and seedlock cannot make one: "
+        "conda-lock has no default virtual packages for linux-s390x"
+        for name in ("base", "ml")
+    ]
+
+
+def test_the_solver_named_for_environments_without_it_is_the_one_requirements_lock_pins():
+    from seedlock.locks import RATTLER
+
+    assert f"\n{RATTLER} \\\n" in (REPO / "requirements.lock").read_text()

@@ -4,7 +4,7 @@ fixtures in conftest.py)."""
 from pathlib import Path
 
 from seedlock.cli import main as seedlock_main
-from seedlock.profiles import reference_folders
+from seedlock.profiles import REFERENCES, reference_folders
 from seedlock.trees import tree_graph
 from tests.conftest import run_snakemake
 
@@ -36,7 +36,7 @@ def outputs(workdir: Path) -> list[str]:
 
 
 def reference_folder(workdir: Path) -> Path:
-    (folder,) = reference_folders(workdir)
+    (folder,) = reference_folders(workdir / REFERENCES)
     return folder
 
 

@@ -1,8 +1,11 @@
-"""With --use-conda, a stale or tampered lock stops Snakemake before any job."""
+"""With --use-conda, a stale or tampered lock, or none for this platform, stops Snakemake before
+any job."""
 
 import pytest
 
-from tests.conftest import copy_workflow, run_snakemake
+from seedlock.fingerprint import conda_subdir
+from seedlock.locks import PLATFORMS
+from tests.conftest import REPO, copy_workflow, run_seedlock, run_snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -36,3 +39,36 @@ def test_tampered_pin_stops_the_run_before_any_job(tmp_path):
         "seedlock: check-locks: envs/base.linux-64.pin.txt: differs from conda-lock's render"
         " of envs/base.conda-lock.yml"
     ) in completed.stderr
+
+
+SHARED_MIRROR = REPO.parent / "shared" / "conda-repodata"
+
+
+@pytest.mark.skipif(not SHARED_MIRROR.is_dir(), reason="needs ../shared/conda-repodata")
+def test_a_lock_without_this_platform_says_what_locking_it_needs(tmp_path):
+    """As on a linux-aarch64 machine, where no lock has that platform: the run stops before any
+    job and names the command that adds it, and that it solves from the live channels."""
+    platform = conda_subdir()
+    workdir = copy_workflow(tmp_path / "workflow")
+    for path in (workdir / "envs").glob("base.*"):
+        if path.name != "base.yaml":
+            path.unlink()
+    others = [p for p in PLATFORMS if p != platform]
+    relock = run_seedlock(
+        workdir,
+        "lock",
+        "base",
+        "--mirror",
+        str(SHARED_MIRROR),
+        *(f"--platform={p}" for p in others),
+    )
+    assert relock.returncode == 0, relock.stderr
+    completed = use_conda_dry_run(workdir)
+    assert completed.returncode == 2
+    assert (
+        f"seedlock: check-locks: envs/base.conda-lock.yml: no lock for {platform}; add it with: "
+        f"seedlock lock base --platform {platform}, which solves from the live conda channels "
+        f"(conda-forge) and so needs them reachable, or --mirror DIR with conda-forge/{platform} "
+        "in it"
+    ) in completed.stderr.splitlines()
+    assert not (workdir / ".snakemake" / "conda").exists()

@@ -49,3 +49,37 @@ def test_a_run_in_another_folder_verifies_and_blesses_into_the_checkout(tmp_path
     assert f"references for it: yes (../../../home/checkout/references/{folder.parent.name}/" in (
         status.stdout
     )
+
+
+def test_references_kept_where_the_config_says_verify_and_bless_there(tmp_path):
+    """verify.references: a group's shared folder, outside both the checkout and the run."""
+    checkout = copy_workflow(tmp_path / "home" / "checkout")
+    shared = tmp_path / "project" / "references"
+    config = tmp_path / "project" / "tiny_shared.yaml"
+    config.parent.mkdir()
+    config.write_text(
+        (checkout / "tests/config/tiny.yaml").read_text() + f"verify:\n  references: {shared}\n"
+    )
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    committed = sorted((checkout / "references").rglob("*"))
+
+    def run():
+        run_snakemake(
+            tmp_path, "-s", str(checkout / "Snakefile"), "-d", str(scratch), "--cores", "2",
+            "--configfile", str(config),
+        )  # fmt: skip
+        return (scratch / "results/verify/verdict.txt").read_text()
+
+    assert run().startswith("seedlock verify: UNVERIFIED\n")
+    bless = run_seedlock(scratch, "bless")
+    assert bless.returncode == 0, bless.stderr
+    (folder,) = shared.glob("tiny_shared-*/host-*")
+    assert f"into {shared}/{folder.parent.name}/" in bless.stdout
+    assert sorted((checkout / "references").rglob("*")) == committed
+
+    verdict = run()
+    assert verdict.startswith("seedlock verify: PASS\n"), verdict
+    assert run_seedlock(scratch, "verify").stdout == verdict
+    status = run_seedlock(scratch, "status")
+    assert f"references for it: yes ({shared}/{folder.parent.name}/{folder.name})" in status.stdout
