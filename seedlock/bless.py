@@ -150,7 +150,7 @@ def probe_findings(
     )
     fresh = (
         config.is_file()
-        and report["sources_sha256"] == sources_digest(root, config)
+        and report["sources_sha256"] == sources_digest(source_root(root, run), config)
         and file_sha256(config) in run.get("configfiles", {}).values()
     )
     if not fresh:

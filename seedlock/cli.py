@@ -88,10 +88,16 @@ def bless(arguments) -> int:
 def probe(arguments) -> int:
     from seedlock.probe import NONDETERMINISTIC, REPORT_TEXT, report_text
     from seedlock.probe import probe as run_probe
+    from seedlock.trees import source_root
 
+    here = Path(".")
+    # In a working directory of its own (snakemake -d), the last run's record names the
+    # workflow's folder: probe that workflow, and keep the report here, where bless reads it.
+    workflow = here if (here / "Snakefile").is_file() else source_root(here)
     report = run_probe(
-        Path("."),
-        arguments.config,
+        workflow,
+        arguments.config if workflow == here else arguments.config.resolve(),
+        report_root=here,
         targets=arguments.target,
         cores=arguments.cores,
         compare_threads=arguments.threads,

@@ -436,10 +436,15 @@ def probe(
     compare_threads: bool = False,
     keep: bool = False,
     say: Callable[[str], None] = print,
+    report_root: Path | None = None,
 ) -> dict:
-    """Run the probe from the workflow in ``root``; write and return its report."""
+    """Run the probe from the workflow in ``root``; write its report into ``report_root`` (by
+    default ``root``) and return it."""
     if not (root / "Snakefile").is_file():
-        raise SeedlockError(f"{root.resolve()}: no Snakefile; run seedlock probe in the workflow")
+        raise SeedlockError(
+            f"{root.resolve()}: no Snakefile, and no run record here naming the workflow's folder; "
+            "run seedlock probe in the workflow's folder, or where a run of it wrote its outputs"
+        )
     if not config.is_file():
         raise SeedlockError(f"{config}: no such config file; pass --config FILE")
     thread_settings(config, root)  # a bad seedlock key fails here, before any run
@@ -472,8 +477,9 @@ def probe(
         "wall_seconds": round(time.perf_counter() - started, 1),
         **findings,
     }
-    write_json(root / REPORT, report)
-    write_text(root / REPORT_TEXT, report_text(report))
+    report_root = root if report_root is None else report_root
+    write_json(report_root / REPORT, report)
+    write_text(report_root / REPORT_TEXT, report_text(report))
     if keep:
         say(f"probe: runs kept in {workspace}")
     else:

@@ -3,6 +3,8 @@ on a cluster whose home holds the checkout and whose scratch holds the runs. The
 its locks, envs and references from the checkout and writes everything else in the working
 directory; verify, bless and status work from there."""
 
+import json
+
 import pytest
 
 from tests.conftest import copy_workflow, run_seedlock, run_snakemake
@@ -34,9 +36,18 @@ def test_a_run_in_another_folder_verifies_and_blesses_into_the_checkout(tmp_path
     assert verdict.startswith("seedlock verify: UNVERIFIED\n"), verdict
     assert not (checkout / "results").exists() and not (checkout / ".snakemake").exists()
 
+    # The probe runs the workflow the run record names; its report stays here, for bless.
+    probe = run_seedlock(scratch, "probe", "--config", str(checkout / "tests/config/tiny.yaml"))
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.startswith("seedlock probe: DETERMINISTIC\n"), probe.stdout
+    assert (scratch / "results/probe/report.json").is_file()
+
     bless = run_seedlock(scratch, "bless")
     assert bless.returncode == 0, bless.stderr
+    assert "probe" not in bless.stdout, bless.stdout  # neither "no probe" nor "stale probe"
     (folder,) = (checkout / "references").glob("tiny-*/host-*")
+    provenance = json.loads((folder / "provenance.json").read_text())
+    assert provenance["probe"]["status"] == "DETERMINISTIC", provenance["probe"]
     assert f"into ../../../home/checkout/references/{folder.parent.name}/" in bless.stdout
     assert not (scratch / "references").exists()
 
