@@ -4,6 +4,7 @@
 set -euo pipefail
 
 STATE=/var/lib/seedlock-slurm   # PIDs, spool folders and logs of this test cluster
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null \
     || ! command -v sbatch >/dev/null || ! command -v munged >/dev/null; then
@@ -26,7 +27,12 @@ cpus=$(nproc)
 # About 90% of the memory, in MB, for jobs.
 memory=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
 
-cat > /etc/slurm/slurm.conf <<CONF
+# The TaskProlog that emulates nodes of different kinds for the jobs of a test that asks for it
+# (tests/slurm/task-prolog.sh); a copy, so that slurmd does not depend on this checkout.
+install -m 0755 "$HERE/task-prolog.sh" "$STATE/task-prolog.sh"
+
+new_conf=$(mktemp)
+cat > "$new_conf" <<CONF
 # Written by seedlock's tests/slurm/start.sh: one node, loopback only.
 ClusterName=seedlock-test
 SlurmctldHost=localhost
@@ -50,13 +56,24 @@ ReturnToService=2
 MinJobAge=3600
 MailProg=/bin/true
 JobAcctGatherType=jobacct_gather/none
+TaskProlog=$STATE/task-prolog.sh
 NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$memory State=UNKNOWN
 PartitionName=main Nodes=localhost Default=YES MaxTime=INFINITE State=UP
 CONF
+changed=0
+cmp -s "$new_conf" /etc/slurm/slurm.conf || changed=1
+install -m 0644 "$new_conf" /etc/slurm/slurm.conf
+rm -f "$new_conf"
 
 started=$SECONDS
 # munged runs as its own user, as the Debian service would run it.
 pgrep -x munged >/dev/null || runuser -u munge -- munged
+# Daemons already running (an earlier start.sh) read the new slurm.conf when told to; the
+# TaskProlog is one of the settings that a reconfigure applies to slurmd too.
+if [ "$changed" -eq 1 ] && pgrep -x slurmctld >/dev/null; then
+    scontrol reconfigure
+    echo "slurm: slurm.conf changed; the running daemons reread it"
+fi
 pgrep -x slurmctld >/dev/null || slurmctld
 pgrep -x slurmd >/dev/null || slurmd -N localhost
 
