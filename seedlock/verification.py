@@ -25,7 +25,7 @@ def verify_run(
     run's rules declare (its checksum manifests), where known."""
     stale = leftovers(root, current, declared)
     current = {path: entry for path, entry in current.items() if path not in stale}
-    source = source_root(root, run)  # the locks and references, maybe in another folder
+    source = source_root(root, run)  # the locks, maybe in another folder
     key = profile_of(source, fingerprints)
     references = references_root(root, run)
     reference, exact = select_reference(references, key, run["config_sha256"])

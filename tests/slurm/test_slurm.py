@@ -95,19 +95,39 @@ def local_run(tmp_path_factory):
 @pytest.fixture(scope="module")
 def local_and_cluster(local_run, tmp_path_factory):
     """The local tiny run, then the same workflow through SLURM."""
-    local = local_run
-    cluster = copy_workflow(tmp_path_factory.mktemp("cluster") / "workflow")
-    shutil.copytree(local / "references", cluster / "references")
-    completed = run_snakemake(cluster, "--profile", cluster_profile(cluster), "--configfile", TINY)
-    return local, cluster, completed.stdout + completed.stderr
+    return through_the_cluster(local_run, tmp_path_factory.mktemp("cluster") / "workflow")
 
 
-def test_cluster_outputs_equal_local_ones_and_verify_passes(local_and_cluster):
-    local, cluster, _ = local_and_cluster
+def through_the_cluster(local, folder, node_types=None, environment=None):
+    """A copy of the workflow in ``folder`` with the local run's references, run through SLURM
+    (its jobs on ``node_types``, submitted with ``environment``): (local, copy, Snakemake's
+    output)."""
+    workdir = copy_workflow(folder)
+    shutil.copytree(local / "references", workdir / "references")
+    if node_types is not None:
+        emulate_node_types(workdir, node_types)
+    completed = run_snakemake(
+        workdir,
+        "--profile",
+        cluster_profile(workdir),
+        "--configfile",
+        TINY,
+        environment=environment,
+    )
+    return local, workdir, completed.stdout + completed.stderr
+
+
+def assert_local_bits_and_pass(local, cluster):
+    """The cluster run's step outputs are the local run's bytes, and verify passes."""
     assert step_outputs(cluster) == step_outputs(local)
     verdict = (cluster / "results" / "verify" / "verdict.txt").read_text()
     assert verdict.startswith("seedlock verify: PASS")
     assert "59 MATCH" in verdict
+
+
+def test_cluster_outputs_equal_local_ones_and_verify_passes(local_and_cluster):
+    local, cluster, _ = local_and_cluster
+    assert_local_bits_and_pass(local, cluster)
 
 
 def test_every_non_local_job_went_through_sbatch(local_and_cluster):
@@ -283,28 +303,18 @@ def test_the_emulated_node_types_reach_every_step_and_change_unpinned_bits(tmp_p
 def on_two_node_types(local_run, tmp_path_factory):
     """The tiny workflow through SLURM, its jobs on two emulated kinds of node and submitted
     from a host with yet other outer values, compared with the local run's references."""
-    local = local_run
-    workdir = copy_workflow(tmp_path_factory.mktemp("two-node-types") / "workflow")
-    shutil.copytree(local / "references", workdir / "references")
-    emulate_node_types(workdir, NODE_TYPES)
-    completed = run_snakemake(
-        workdir,
-        "--profile",
-        cluster_profile(workdir),
-        "--configfile",
-        TINY,
+    return through_the_cluster(
+        local_run,
+        tmp_path_factory.mktemp("two-node-types") / "workflow",
+        node_types=NODE_TYPES,
         environment={**os.environ, **SUBMIT_HOST},
     )
-    return local, workdir, completed.stdout + completed.stderr
 
 
 @x86_only
 def test_nodes_of_two_kinds_compute_the_bits_of_the_local_run(on_two_node_types):
     local, workdir, _ = on_two_node_types
-    assert step_outputs(workdir) == step_outputs(local)
-    verdict = (workdir / "results" / "verify" / "verdict.txt").read_text()
-    assert verdict.startswith("seedlock verify: PASS")
-    assert "59 MATCH" in verdict
+    assert_local_bits_and_pass(local, workdir)
 
 
 def job_log_records(path) -> tuple[dict, list[str]]:
